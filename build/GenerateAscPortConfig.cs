@@ -1,0 +1,309 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+/// <summary>
+/// MSBuild task: parses asc_port.config, writes the typed constants class and returns the
+/// conditional-compilation symbols of the boolean keys that are true.
+/// </summary>
+public class GenerateAscPortConfig : Task
+{
+    private enum Kind { Bool, Int, Text }
+
+    private sealed class Key
+    {
+        public string Name;
+        public Kind Kind;
+        public string Default;
+        public long Min;
+        public long Max;
+        public string Alias;
+        public string Doc;
+    }
+
+    // The single place that defines which keys exist, their types, defaults and ranges.
+    private static readonly Key[] Keys =
+    {
+        Text("ASC_SECURITY_MODULE_ID", "defender-iot-micro-agent", 1, 64, "Module identifier (ThreadX security_module_id)."),
+        Int("ASC_SECURITY_MODULE_PENDING_TIME", 300, 1, 86400, "Seconds in Pending before collection is suspended."),
+        Int("ASC_SECURITY_MODULE_SEND_MESSAGE_RETRY_TIME", 3, 1, 3600, "Seconds between send retries and link re-checks."),
+        Int("ASC_FIRST_COLLECTION_INTERVAL", 30, 1, 86400, "First collection at a random time in [FIRST, 2*FIRST) seconds."),
+        Int("ASC_HIGH_PRIORITY_INTERVAL", 10, 1, 86400, "Seconds between high priority collections."),
+        Int("ASC_MEDIUM_PRIORITY_INTERVAL", 30, 1, 86400, "Seconds between medium priority collections."),
+        Int("ASC_LOW_PRIORITY_INTERVAL", 60, 1, 86400, "Seconds between low priority collections."),
+        Bool("ASC_COLLECTOR_HEARTBEAT_ENABLED", true, "collector_heartbeat_enabled", "Heartbeat collector compiled in."),
+        Bool("ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED", true, "collector_system_information_enabled", "System information collector compiled in."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED", true, "collector_network_activity_enabled", "Network activity collector compiled in."),
+        Bool("ASC_COLLECTOR_LISTENING_PORTS_ENABLED", true, "collector_listening_ports_enabled", "Listening ports collector compiled in."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_TCP_DISABLED", false, null, "TCP left out of the accounting."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_UDP_DISABLED", false, null, "UDP left out of the accounting."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_ICMP_DISABLED", false, null, "ICMP and ICMPv6 left out of the accounting."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_CAPTURE_UNICAST_ONLY", true, null, "Inbound broadcast and multicast ignored."),
+        Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_IPV4_OBJECTS_IN_CACHE", 64, 0, 4096, "IPv4 flows kept per collection interval."),
+        Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_IPV6_OBJECTS_IN_CACHE", 64, 0, 4096, "IPv6 flows kept per collection interval."),
+        Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_SEND_EMPTY_EVENTS", false, null, "An empty collection is still reported."),
+        Int("ASC_COLLECTOR_LISTENING_PORTS_MAX_OBJECTS", 32, 1, 1024, "Listening sockets reported per snapshot."),
+        Int("ASC_LOG_LEVEL", 0, 0, 5, "0 none, 1 fatal, 2 error, 3 warning, 4 info, 5 debug."),
+        Int("ASC_MAX_MESSAGE_SIZE", 4038, 512, 262144, "Bytes of one security message (the JSON buffer)."),
+        Int("ASC_LOCAL_CACHE_SIZE", 16384, 512, 16777216, "Bytes of messages kept while offline."),
+        Text("ASC_AGENT_EXECUTABLE_NAME", "firmware", 1, 64, "Executable reported for every connection."),
+    };
+
+    [Required] public string ConfigFile { get; set; }
+    [Required] public string OutputFile { get; set; }
+    [Required] public string Namespace { get; set; }
+    [Output] public string[] Symbols { get; set; }
+
+    public override bool Execute()
+    {
+        if (!File.Exists(ConfigFile))
+        {
+            Log.LogError(null, "ASC000", null, ConfigFile, 0, 0, 0, 0, "asc_port.config not found: " + ConfigFile);
+            return false;
+        }
+
+        var values = new Dictionary<string, string>();
+        var lines = new Dictionary<string, int>();
+        string[] text = File.ReadAllLines(ConfigFile);
+        for (int i = 0; i < text.Length; i++)
+        {
+            ParseLine(text[i], i + 1, values, lines);
+        }
+
+        foreach (Key key in Keys)
+        {
+            if (!values.ContainsKey(key.Name))
+            {
+                values[key.Name] = key.Default;
+            }
+        }
+
+        CheckRelations(values, lines);
+        if (Log.HasLoggedErrors)
+        {
+            return false;
+        }
+
+        WriteIfChanged(OutputFile, Generate(values));
+        var symbols = new List<string>();
+        foreach (Key key in Keys)
+        {
+            if (key.Kind == Kind.Bool && values[key.Name] == "true")
+            {
+                symbols.Add(key.Name);
+            }
+        }
+
+        Symbols = symbols.ToArray();
+        return true;
+    }
+
+    private void ParseLine(string raw, int lineNumber, Dictionary<string, string> values, Dictionary<string, int> lines)
+    {
+        string line = StripComment(raw).Trim();
+        if (line.Length == 0)
+        {
+            return;
+        }
+
+        int eq = line.IndexOf('=');
+        if (eq <= 0)
+        {
+            Error(lineNumber, "expected 'KEY = VALUE', found '" + line + "'");
+            return;
+        }
+
+        string name = line.Substring(0, eq).Trim();
+        string value = line.Substring(eq + 1).Trim();
+        Key key = Find(name);
+        if (key == null)
+        {
+            Error(lineNumber, "unknown key '" + name + "'");
+            return;
+        }
+
+        if (lines.ContainsKey(key.Name))
+        {
+            Error(lineNumber, "'" + key.Name + "' is already set on line " + lines[key.Name]);
+            return;
+        }
+
+        string normalized = Normalize(key, value, lineNumber);
+        if (normalized != null)
+        {
+            values[key.Name] = normalized;
+            lines[key.Name] = lineNumber;
+        }
+    }
+
+    private static string StripComment(string line)
+    {
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (line[i] == '#' && !quoted)
+            {
+                return line.Substring(0, i);
+            }
+        }
+
+        return line;
+    }
+
+    private string Normalize(Key key, string value, int lineNumber)
+    {
+        switch (key.Kind)
+        {
+            case Kind.Bool:
+                switch (value.ToLowerInvariant())
+                {
+                    case "true": case "on": case "1": case "yes": return "true";
+                    case "false": case "off": case "0": case "no": return "false";
+                }
+
+                Error(lineNumber, key.Name + " takes true or false, found '" + value + "'");
+                return null;
+
+            case Kind.Int:
+                long number;
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out number))
+                {
+                    Error(lineNumber, key.Name + " takes a whole number, found '" + value + "'");
+                    return null;
+                }
+
+                if (number < key.Min || number > key.Max)
+                {
+                    Error(lineNumber, key.Name + " = " + number + " is out of range " + key.Min + ".." + key.Max);
+                    return null;
+                }
+
+                return number.ToString(CultureInfo.InvariantCulture);
+
+            default:
+                string s = value;
+                if (s.Length >= 2 && s[0] == '"' && s[s.Length - 1] == '"')
+                {
+                    s = s.Substring(1, s.Length - 2);
+                }
+
+                foreach (char c in s)
+                {
+                    if (c == '"' || c == '\\' || c < 0x20 || c > 0x7E)
+                    {
+                        Error(lineNumber, key.Name + " takes printable ASCII without quotes or backslashes, found '" + value + "'");
+                        return null;
+                    }
+                }
+
+                if (s.Length < key.Min || s.Length > key.Max)
+                {
+                    Error(lineNumber, key.Name + " must be " + key.Min + ".." + key.Max + " characters long, found " + s.Length);
+                    return null;
+                }
+
+                return s;
+        }
+    }
+
+    private void CheckRelations(Dictionary<string, string> values, Dictionary<string, int> lines)
+    {
+        long message = long.Parse(values["ASC_MAX_MESSAGE_SIZE"], CultureInfo.InvariantCulture);
+        long cache = long.Parse(values["ASC_LOCAL_CACHE_SIZE"], CultureInfo.InvariantCulture);
+        if (cache < message)
+        {
+            int line;
+            lines.TryGetValue("ASC_LOCAL_CACHE_SIZE", out line);
+            Error(line, "ASC_LOCAL_CACHE_SIZE = " + cache + " must be at least ASC_MAX_MESSAGE_SIZE = " + message);
+        }
+    }
+
+    private string Generate(Dictionary<string, string> values)
+    {
+        var sb = new StringBuilder();
+        sb.Append("// <auto-generated>\n");
+        sb.Append("// Generated from ").Append(Path.GetFileName(ConfigFile)).Append(" by build/AscPortConfig.targets. Do not edit.\n");
+        sb.Append("// </auto-generated>\n\n");
+        sb.Append("namespace ").Append(Namespace).Append("\n{\n");
+        sb.Append("    /// <summary>Build-time configuration from asc_port.config.</summary>\n");
+        sb.Append("    internal static class AscPortConfig\n    {\n");
+        foreach (Key key in Keys)
+        {
+            string value = values[key.Name];
+            string type = key.Kind == Kind.Bool ? "bool" : key.Kind == Kind.Int ? "int" : "string";
+            string literal = key.Kind == Kind.Text ? "\"" + value + "\"" : value;
+            sb.Append("        /// <summary>").Append(key.Name).Append(": ").Append(key.Doc).Append("</summary>\n");
+            sb.Append("        internal const ").Append(type).Append(' ').Append(PascalCase(key.Name))
+              .Append(" = ").Append(literal).Append(";\n\n");
+        }
+
+        sb.Length -= 1;
+        sb.Append("    }\n}\n");
+        return sb.ToString();
+    }
+
+    private static string PascalCase(string name)
+    {
+        var sb = new StringBuilder();
+        string[] parts = name.Split('_');
+        for (int i = 1; i < parts.Length; i++)
+        {
+            string p = parts[i].ToLowerInvariant();
+            sb.Append(char.ToUpperInvariant(p[0])).Append(p, 1, p.Length - 1);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void WriteIfChanged(string path, string content)
+    {
+        if (File.Exists(path) && File.ReadAllText(path) == content)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path)));
+        File.WriteAllText(path, content);
+    }
+
+    private void Error(int line, string message)
+    {
+        Log.LogError(null, "ASC001", null, ConfigFile, line, 0, 0, 0, message);
+    }
+
+    private static Key Find(string name)
+    {
+        foreach (Key key in Keys)
+        {
+            if (key.Name == name || key.Alias == name)
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
+
+    private static Key Bool(string name, bool value, string alias, string doc)
+    {
+        return new Key { Name = name, Kind = Kind.Bool, Default = value ? "true" : "false", Alias = alias, Doc = doc };
+    }
+
+    private static Key Int(string name, long value, long min, long max, string doc)
+    {
+        return new Key { Name = name, Kind = Kind.Int, Default = value.ToString(CultureInfo.InvariantCulture), Min = min, Max = max, Doc = doc };
+    }
+
+    private static Key Text(string name, string value, long min, long max, string doc)
+    {
+        return new Key { Name = name, Kind = Kind.Text, Default = value, Min = min, Max = max, Doc = doc };
+    }
+}
