@@ -53,6 +53,9 @@ public class GenerateAscPortConfig : Task
         Text("ASC_AGENT_EXECUTABLE_NAME", "firmware", 1, 64, "Executable reported for every connection."),
     };
 
+    // Keys whose value was rejected: the relations between keys are not checked on them.
+    private readonly HashSet<string> _invalid = new HashSet<string>();
+
     [Required] public string ConfigFile { get; set; }
     [Required] public string OutputFile { get; set; }
     [Required] public string Namespace { get; set; }
@@ -132,11 +135,17 @@ public class GenerateAscPortConfig : Task
             return;
         }
 
+        // The line is recorded even when the value is bad, so that a second setting of the
+        // key is reported as a duplicate in the same build.
+        lines[key.Name] = lineNumber;
         string normalized = Normalize(key, value, lineNumber);
         if (normalized != null)
         {
             values[key.Name] = normalized;
-            lines[key.Name] = lineNumber;
+        }
+        else
+        {
+            _invalid.Add(key.Name);
         }
     }
 
@@ -216,12 +225,23 @@ public class GenerateAscPortConfig : Task
 
     private void CheckRelations(Dictionary<string, string> values, Dictionary<string, int> lines)
     {
+        if (_invalid.Contains("ASC_MAX_MESSAGE_SIZE") || _invalid.Contains("ASC_LOCAL_CACHE_SIZE"))
+        {
+            return;
+        }
+
         long message = long.Parse(values["ASC_MAX_MESSAGE_SIZE"], CultureInfo.InvariantCulture);
         long cache = long.Parse(values["ASC_LOCAL_CACHE_SIZE"], CultureInfo.InvariantCulture);
         if (cache < message)
         {
+            // Name the line that set ASC_LOCAL_CACHE_SIZE, or, when the file leaves it at its
+            // default, the line that raised ASC_MAX_MESSAGE_SIZE above it.
             int line;
-            lines.TryGetValue("ASC_LOCAL_CACHE_SIZE", out line);
+            if (!lines.TryGetValue("ASC_LOCAL_CACHE_SIZE", out line))
+            {
+                lines.TryGetValue("ASC_MAX_MESSAGE_SIZE", out line);
+            }
+
             Error(line, "ASC_LOCAL_CACHE_SIZE = " + cache + " must be at least ASC_MAX_MESSAGE_SIZE = " + message);
         }
     }

@@ -1,3 +1,4 @@
+#if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
 namespace NanoSecurity
 {
     /// <summary>
@@ -40,3 +41,4 @@ namespace NanoSecurity
         }
     }
 }
+#endif

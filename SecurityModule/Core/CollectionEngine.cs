@@ -1,0 +1,306 @@
+using System;
+
+namespace NanoSecurity
+{
+    /// <summary>
+    /// The module's state machine and collection scheduler, driven by <see cref="Tick"/>.
+    /// </summary>
+    /// <remarks>
+    /// States as in ThreadX: Pending (collecting, not connected) → Active (link up and a
+    /// valid UTC time) → Pending (link down) → Suspended (link down for longer than
+    /// ASC_SECURITY_MODULE_PENDING_TIME: collection stops, capture is a no-op) → Active
+    /// (link back). Unlike ThreadX, the module starts without a valid wall clock: scheduling
+    /// runs on the monotonic clock, and a collection that falls due before UTC is known
+    /// waits for it (flows keep aggregating meanwhile), so nothing is timestamped wrongly.
+    /// The first collection comes at a random time in [FIRST, 2×FIRST) seconds so that a
+    /// fleet booting together does not report together; all groups align on it.
+    /// </remarks>
+    internal sealed class CollectionEngine
+    {
+        private const int GroupCount = 3;
+        private const long Second = 1000;
+        private const long PendingTime = AscPortConfig.SecurityModulePendingTime * Second;
+        private const long RetryTime = AscPortConfig.SecurityModuleSendMessageRetryTime * Second;
+        private const long FirstCollection = AscPortConfig.FirstCollectionInterval * Second;
+
+        private readonly object _sync = new object();
+        private readonly Collector[] _collectors;
+        private readonly Collector _afterEveryCollection;
+        private readonly SecurityMessageWriter _writer;
+        private readonly IMonotonicClock _monotonic;
+        private readonly IUtcClock _utc;
+        private readonly IRandomSource _random;
+        private readonly Logger _log;
+        private readonly long[] _intervals =
+        {
+            AscPortConfig.HighPriorityInterval * Second,
+            AscPortConfig.MediumPriorityInterval * Second,
+            AscPortConfig.LowPriorityInterval * Second,
+        };
+
+        private readonly long[] _nextDue = new long[GroupCount];
+        private readonly bool[] _due = new bool[GroupCount];
+        private SecurityModuleState _state;
+        private long _stateSince;
+        private bool _linkUp;
+
+        /// <summary>Wires the engine; <paramref name="collectors"/> are in the order their events
+        /// should appear (by priority, High first), and <paramref name="afterEveryCollection"/> runs
+        /// at the end of every collection (DroppedEventsStatistics).</summary>
+        internal CollectionEngine(
+            Collector[] collectors,
+            Collector afterEveryCollection,
+            SecurityMessageWriter writer,
+            IMonotonicClock monotonic,
+            IUtcClock utc,
+            IRandomSource random,
+            Logger log)
+        {
+            _collectors = collectors;
+            _afterEveryCollection = afterEveryCollection;
+            _writer = writer;
+            _monotonic = monotonic;
+            _utc = utc;
+            _random = random;
+            _log = log;
+        }
+
+        internal SecurityModuleState State
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _state;
+                }
+            }
+        }
+
+        /// <summary>Monotonic time, in ms, when the given group next falls due.</summary>
+        internal long NextDue(CollectorPriority group)
+        {
+            lock (_sync)
+            {
+                return _nextDue[(int)group];
+            }
+        }
+
+        internal void Start()
+        {
+            lock (_sync)
+            {
+                if (_state != SecurityModuleState.NotInitialized)
+                {
+                    throw new InvalidOperationException();
+                }
+
+                long now = _monotonic.ElapsedMilliseconds;
+                ScheduleFirstCollection(now);
+                Enter(SecurityModuleState.Pending, now);
+                Update(now);
+            }
+        }
+
+        internal void Stop()
+        {
+            lock (_sync)
+            {
+                if (_state == SecurityModuleState.NotInitialized)
+                {
+                    return;
+                }
+
+                SuspendCollectors();
+                Enter(SecurityModuleState.NotInitialized, _monotonic.ElapsedMilliseconds);
+            }
+        }
+
+        /// <summary>The transport says whether a link to the hub is up.</summary>
+        internal void SetLinkState(bool up)
+        {
+            lock (_sync)
+            {
+                _linkUp = up;
+                Update(_monotonic.ElapsedMilliseconds);
+            }
+        }
+
+        /// <summary>Runs whatever is due.</summary>
+        /// <returns>Milliseconds until the next call is useful; -1 when stopped.</returns>
+        internal long Tick()
+        {
+            lock (_sync)
+            {
+                long now = _monotonic.ElapsedMilliseconds;
+                Update(now);
+                switch (_state)
+                {
+                    case SecurityModuleState.NotInitialized:
+                        return -1;
+                    case SecurityModuleState.Suspended:
+                        return RetryTime;
+                }
+
+                bool waitingForTime = !Collect(now);
+                long next = long.MaxValue;
+                for (int g = 0; g < GroupCount; g++)
+                {
+                    if (_nextDue[g] < next)
+                    {
+                        next = _nextDue[g];
+                    }
+                }
+
+                long delay = waitingForTime ? RetryTime : next - now;
+                if (_state == SecurityModuleState.Pending && !_linkUp)
+                {
+                    long suspendIn = _stateSince + PendingTime - now;
+                    if (suspendIn < delay)
+                    {
+                        delay = suspendIn;
+                    }
+                }
+
+                return delay < 0 ? 0 : delay;
+            }
+        }
+
+        /// <returns>False when a group is due but there is no valid UTC time yet.</returns>
+        private bool Collect(long now)
+        {
+            bool any = false;
+            for (int g = 0; g < GroupCount; g++)
+            {
+                _due[g] = now >= _nextDue[g];
+                any |= _due[g];
+            }
+
+            if (!any)
+            {
+                return true;
+            }
+
+            DateTime utc;
+            if (!_utc.TryGetUtcNow(out utc))
+            {
+                return false;
+            }
+
+            _writer.SetTime(utc, _utc.UtcOffsetMinutes);
+            for (int i = 0; i < _collectors.Length; i++)
+            {
+                if (_due[(int)_collectors[i].Priority])
+                {
+                    Run(_collectors[i]);
+                }
+            }
+
+            Run(_afterEveryCollection);
+            _writer.Flush();
+            for (int g = 0; g < GroupCount; g++)
+            {
+                if (_due[g])
+                {
+                    // Skip missed periods instead of bursting to catch up.
+                    long missed = (now - _nextDue[g]) / _intervals[g] + 1;
+                    _nextDue[g] += missed * _intervals[g];
+                }
+            }
+
+            return true;
+        }
+
+        private void Run(Collector collector)
+        {
+            try
+            {
+                collector.Collect(_writer);
+            }
+            catch (Exception e)
+            {
+                // A failing port (system information, listening ports) loses that event only.
+                _writer.AbortEvent();
+                if (Logger.ErrorEnabled)
+                {
+                    _log.Write(LogLevel.Error, "collector " + collector.Name + " failed: " + e.Message);
+                }
+            }
+        }
+
+        private void Update(long now)
+        {
+            switch (_state)
+            {
+                case SecurityModuleState.Pending:
+                    if (_linkUp && HasUtc())
+                    {
+                        Enter(SecurityModuleState.Active, now);
+                    }
+                    else if (!_linkUp && now - _stateSince >= PendingTime)
+                    {
+                        SuspendCollectors();
+                        Enter(SecurityModuleState.Suspended, now);
+                    }
+
+                    break;
+
+                case SecurityModuleState.Active:
+                    if (!_linkUp)
+                    {
+                        Enter(SecurityModuleState.Pending, now);
+                    }
+
+                    break;
+
+                case SecurityModuleState.Suspended:
+                    if (_linkUp)
+                    {
+                        for (int i = 0; i < _collectors.Length; i++)
+                        {
+                            _collectors[i].Resume();
+                        }
+
+                        // A hub outage ends for a whole fleet at once: spread the first reports again.
+                        ScheduleFirstCollection(now);
+                        Enter(HasUtc() ? SecurityModuleState.Active : SecurityModuleState.Pending, now);
+                    }
+
+                    break;
+            }
+        }
+
+        private void SuspendCollectors()
+        {
+            for (int i = 0; i < _collectors.Length; i++)
+            {
+                _collectors[i].Suspend();
+            }
+        }
+
+        private bool HasUtc()
+        {
+            DateTime ignored;
+            return _utc.TryGetUtcNow(out ignored);
+        }
+
+        private void ScheduleFirstCollection(long now)
+        {
+            long first = now + FirstCollection + _random.Next((int)FirstCollection);
+            for (int g = 0; g < GroupCount; g++)
+            {
+                _nextDue[g] = first;
+            }
+        }
+
+        private void Enter(SecurityModuleState state, long now)
+        {
+            if (Logger.InformationEnabled && state != _state)
+            {
+                _log.Write(LogLevel.Information, "state " + _state + " -> " + state);
+            }
+
+            _state = state;
+            _stateSince = now;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Collections;
+using System.Threading;
+
+namespace NanoSecurity
+{
+    /// <summary>
+    /// The security agent: collects security events on a schedule and writes them as
+    /// Defender for IoT security messages to the message sink.
+    /// </summary>
+    /// <remarks>
+    /// Create it once with the target's ports, feed network activity through the
+    /// Ipv4Connections and Ipv6Connections caches (where compiled in),
+    /// tell it when the link to IoT Hub goes up or down with <see cref="SetLinkState"/>,
+    /// and call <see cref="Start"/>. A timer drives collection from then on.
+    /// </remarks>
+    public sealed class SecurityModule : IDisposable
+    {
+        /// <summary>The AgentVersion written in every message.</summary>
+        public const string AgentVersion = "0.1.0";
+
+        // Longest timer wait: the engine is re-asked at least this often.
+        private const long MaxTimerDelay = 60 * 1000;
+
+        private readonly CollectionEngine _engine;
+        private readonly MessageStatistics _messageStatistics = new MessageStatistics();
+        private readonly object _timerSync = new object();
+        private readonly string _agentId;
+        private Timer _timer;
+
+        /// <summary>Creates the module; nothing runs until <see cref="Start"/>.</summary>
+        /// <param name="options">Ports and identity.</param>
+        public SecurityModule(SecurityModuleOptions options)
+        {
+            if (options == null || options.MonotonicClock == null || options.UtcClock == null || options.MessageSink == null)
+            {
+                throw new ArgumentNullException();
+            }
+
+            _agentId = NanoSecurity.AgentId.Resolve(options.AgentId, options.DeviceId);
+            IRandomSource random = options.Random ?? new SystemRandomSource();
+            var events = new EventStatistics();
+            var writer = new SecurityMessageWriter(
+                AscPortConfig.MaxMessageSize, _agentId, AgentVersion, random, options.MessageSink, events, _messageStatistics);
+
+            // Registration order is the order of events in a message: High, Medium, Low.
+            var collectors = new ArrayList();
+#if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
+            FlowFilter filter = FlowFilter.FromConfig();
+            Ipv4Connections = new Ipv4ConnectionCache(AscPortConfig.CollectorNetworkActivityMaxIpv4ObjectsInCache, filter);
+            Ipv6Connections = new Ipv6ConnectionCache(AscPortConfig.CollectorNetworkActivityMaxIpv6ObjectsInCache, filter);
+            collectors.Add(new NetworkActivityCollector(Ipv4Connections, Ipv6Connections, events));
+#endif
+#if ASC_COLLECTOR_LISTENING_PORTS_ENABLED
+            if (options.ListeningPorts != null)
+            {
+                collectors.Add(new ListeningPortsCollector(options.ListeningPorts, events));
+            }
+#endif
+#if ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED
+            if (options.SystemInformation != null)
+            {
+                collectors.Add(new SystemInformationCollector(options.SystemInformation));
+            }
+#endif
+#if ASC_COLLECTOR_HEARTBEAT_ENABLED
+            collectors.Add(new HeartbeatCollector());
+#endif
+            collectors.Add(new MessageStatisticsCollector(_messageStatistics));
+
+            _engine = new CollectionEngine(
+                (Collector[])collectors.ToArray(typeof(Collector)),
+                new DroppedEventsCollector(events),
+                writer,
+                options.MonotonicClock,
+                options.UtcClock,
+                random,
+                new Logger(options.Log));
+        }
+
+        /// <summary>The AgentId written in every message.</summary>
+        public string AgentId => _agentId;
+
+        /// <summary>The module's current state.</summary>
+        public SecurityModuleState State => _engine.State;
+
+#if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
+        /// <summary>The IPv4 flow cache: call its Record from packet or socket hooks.</summary>
+        public Ipv4ConnectionCache Ipv4Connections { get; }
+
+        /// <summary>The IPv6 flow cache: call its Record from packet or socket hooks.</summary>
+        public Ipv6ConnectionCache Ipv6Connections { get; }
+#endif
+
+        internal CollectionEngine Engine => _engine;
+
+        /// <summary>Starts collecting, in state Pending, and the timer that drives it.</summary>
+        public void Start()
+        {
+            _engine.Start();
+            lock (_timerSync)
+            {
+                _timer = new Timer(OnTimer, null, 0, Timeout.Infinite);
+            }
+        }
+
+        /// <summary>Stops collecting and the timer.</summary>
+        public void Stop()
+        {
+            lock (_timerSync)
+            {
+                if (_timer != null)
+                {
+                    _timer.Dispose();
+                    _timer = null;
+                }
+            }
+
+            _engine.Stop();
+        }
+
+        /// <summary>Tells the module whether the link to IoT Hub is up.</summary>
+        /// <param name="connected">True when connected.</param>
+        public void SetLinkState(bool connected)
+        {
+            _engine.SetLinkState(connected);
+            Reschedule(0);
+        }
+
+        /// <summary>Counts a message the hub acknowledged, for MessageStatistics.</summary>
+        /// <param name="bytes">Size of its body.</param>
+        public void ReportMessageSent(int bytes)
+        {
+            _messageStatistics.AddSent(bytes);
+        }
+
+        /// <summary>Counts a message that could not be delivered, for MessageStatistics.</summary>
+        public void ReportMessageFailed()
+        {
+            _messageStatistics.AddFailed();
+        }
+
+        /// <summary>Same as <see cref="Stop"/>.</summary>
+        public void Dispose()
+        {
+            Stop();
+        }
+
+        private void OnTimer(object state)
+        {
+            long delay = _engine.Tick();
+            if (delay >= 0)
+            {
+                Reschedule(delay > MaxTimerDelay ? MaxTimerDelay : delay);
+            }
+        }
+
+        private void Reschedule(long delay)
+        {
+            lock (_timerSync)
+            {
+                if (_timer != null)
+                {
+                    _timer.Change((int)delay, Timeout.Infinite);
+                }
+            }
+        }
+    }
+}
