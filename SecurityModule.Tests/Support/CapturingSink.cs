@@ -1,13 +1,18 @@
 using System.Text;
 using System.Text.Json;
+using Xunit;
 
 namespace NanoSecurity.Tests
 {
-    /// <summary>Keeps a copy of every message it is handed; can be told to refuse.</summary>
+    /// <summary>
+    /// Keeps a copy of every message it is handed, and checks each against Microsoft's schema
+    /// as it arrives; reading the messages fails the test if any was invalid. Can be told to refuse.
+    /// </summary>
     internal sealed class CapturingSink : ISecurityMessageSink
     {
         private readonly object _sync = new object();
         private readonly List<byte[]> _messages = new List<byte[]>();
+        private readonly List<string> _invalid = new List<string>();
 
         public bool Refuse { get; set; }
 
@@ -23,7 +28,18 @@ namespace NanoSecurity.Tests
                     return false;
                 }
 
-                _messages.Add(body.AsSpan(0, length).ToArray());
+                byte[] copy = body.AsSpan(0, length).ToArray();
+                try
+                {
+                    SecurityMessageSchema.AssertValid(copy, copy.Length);
+                }
+                catch (Exception e)
+                {
+                    // The module swallows sink exceptions by design, so keep the failure for the test.
+                    _invalid.Add(e.Message);
+                }
+
+                _messages.Add(copy);
                 Monitor.PulseAll(_sync);
                 return true;
             }
@@ -35,6 +51,7 @@ namespace NanoSecurity.Tests
             {
                 lock (_sync)
                 {
+                    Assert.True(_invalid.Count == 0, "invalid security message: " + string.Join("\n", _invalid));
                     return _messages.ToArray();
                 }
             }

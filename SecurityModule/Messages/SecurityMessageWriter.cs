@@ -22,6 +22,7 @@ namespace NanoSecurity
         private readonly JsonWriter _json;
         private readonly string _header;
         private readonly ISecurityMessageSink _sink;
+        private readonly IEventCountingSink _countingSink;
         private readonly IRandomSource _random;
         private readonly EventStatistics _events;
         private readonly MessageStatistics _messages;
@@ -50,6 +51,7 @@ namespace NanoSecurity
                 + "\",\"MessageSchemaVersion\":\"1.0\",\"Events\":[";
             _random = random;
             _sink = sink;
+            _countingSink = sink as IEventCountingSink;
             _events = events;
             _messages = messages;
         }
@@ -188,7 +190,10 @@ namespace NanoSecurity
         {
             try
             {
-                return _sink.TryAccept(_json.Buffer, _json.Length);
+                return _countingSink != null
+                    ? _countingSink.TryAccept(
+                        _json.Buffer, _json.Length, _unitsInMessage[(int)EventQueue.High], _unitsInMessage[(int)EventQueue.Low])
+                    : _sink.TryAccept(_json.Buffer, _json.Length);
             }
             catch (Exception)
             {
