@@ -240,7 +240,7 @@ namespace NanoSecurity.Tests.Collectors
             public FlowModel(int capacity, Func<TKey, uint> hash)
             {
                 _capacity = capacity;
-                _buckets = FlowIndex.BucketCount(capacity);
+                _buckets = FlowTable.BucketCount(capacity);
                 _hash = hash;
             }
 
@@ -264,7 +264,7 @@ namespace NanoSecurity.Tests.Collectors
                     {
                         DroppedPackets++;
                         RefusedKeys.Add(key);
-                        RefusedFingerprints.Add(FlowIndex.FingerprintSlot(_hash(key), _buckets));
+                        RefusedFingerprints.Add(FlowTable.FingerprintSlot(_hash(key), _buckets));
                         return false;
                     }
 

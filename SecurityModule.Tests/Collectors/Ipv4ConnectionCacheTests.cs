@@ -227,7 +227,7 @@ namespace NanoSecurity.Tests.Collectors
             // Find two keys that differ only in one field yet hash to the same bucket, so that
             // only the key comparison on the chain can keep them apart.
             const int Capacity = 2;
-            uint buckets = (uint)FlowIndex.BucketCount(Capacity);
+            uint buckets = (uint)FlowTable.BucketCount(Capacity);
             for (ushort seed = 0; ; seed++)
             {
                 var first = (Local: Device, Remote: Peer, LocalPort: seed, RemotePort: (ushort)443, Protocol: TransportProtocol.Tcp);
@@ -345,7 +345,7 @@ namespace NanoSecurity.Tests.Collectors
             }
 
             // Put the flow one packet short of the limit rather than sending four billion packets.
-            var hits = (uint[])typeof(Ipv4FlowTable)
+            var hits = (uint[])typeof(FlowTable)
                 .GetField("_hitCounts", BindingFlags.NonPublic | BindingFlags.Instance)
                 .GetValue(GetRecording(cache));
             hits[0] = uint.MaxValue - 1;
@@ -373,7 +373,7 @@ namespace NanoSecurity.Tests.Collectors
 
         private static Ipv4FlowTable GetRecording(Ipv4ConnectionCache cache)
         {
-            return (Ipv4FlowTable)typeof(Ipv4ConnectionCache)
+            return (Ipv4FlowTable)typeof(ConnectionCache)
                 .GetField("_recording", BindingFlags.NonPublic | BindingFlags.Instance)
                 .GetValue(cache);
         }

@@ -104,7 +104,7 @@ namespace NanoSecurity.Tests.Collectors
             // Addresses differing in one byte (0-15 local, 16-31 remote) that hash to the same
             // bucket, so that only the comparison of that word on the chain keeps them apart.
             const int Capacity = 2;
-            uint buckets = (uint)FlowIndex.BucketCount(Capacity);
+            uint buckets = (uint)FlowTable.BucketCount(Capacity);
             for (int value = 1; ; value++)
             {
                 var addresses = new byte[32];

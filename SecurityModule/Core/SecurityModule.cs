@@ -26,22 +26,39 @@ namespace NanoSecurity
         private readonly MessageStatistics _messageStatistics = new MessageStatistics();
         private readonly object _timerSync = new object();
         private readonly string _agentId;
+        private readonly IotHubSession _session;
         private Timer _timer;
 
         /// <summary>Creates the module; nothing runs until <see cref="Start"/>.</summary>
         /// <param name="options">Ports and identity.</param>
         public SecurityModule(SecurityModuleOptions options)
         {
-            if (options == null || options.MonotonicClock == null || options.UtcClock == null || options.MessageSink == null)
+            if (options == null || options.MonotonicClock == null || options.UtcClock == null)
             {
                 throw new ArgumentNullException();
             }
 
-            _agentId = NanoSecurity.AgentId.Resolve(options.AgentId, options.DeviceId);
+            // Exactly one way out: the module's own IoT Hub session, or the application's sink.
+            bool ownSession = options.ConnectionString != null;
+            if (ownSession == (options.MessageSink != null) || (ownSession && options.Channel == null))
+            {
+                throw new ArgumentException("give either ConnectionString and Channel, or MessageSink");
+            }
+
+            IotHubConnectionString connection = ownSession ? IotHubConnectionString.Parse(options.ConnectionString) : null;
+            _agentId = NanoSecurity.AgentId.Resolve(options.AgentId, ownSession ? connection.DeviceId : options.DeviceId);
             IRandomSource random = options.Random ?? new SystemRandomSource();
+            var log = new Logger(options.Log);
             var events = new EventStatistics();
+            OutboundQueue queue = ownSession ? new OutboundQueue(AscPortConfig.LocalCacheSize, events, _messageStatistics) : null;
             var writer = new SecurityMessageWriter(
-                AscPortConfig.MaxMessageSize, _agentId, AgentVersion, random, options.MessageSink, events, _messageStatistics);
+                AscPortConfig.MaxMessageSize,
+                _agentId,
+                AgentVersion,
+                random,
+                ownSession ? queue : options.MessageSink,
+                events,
+                _messageStatistics);
 
             // Registration order is the order of events in a message: High, Medium, Low.
             var collectors = new ArrayList();
@@ -75,7 +92,14 @@ namespace NanoSecurity
                 options.MonotonicClock,
                 options.UtcClock,
                 random,
-                new Logger(options.Log));
+                log);
+
+            if (ownSession)
+            {
+                _session = new IotHubSession(
+                    connection, options.Channel, options.Port, queue, _engine, _messageStatistics,
+                    options.MonotonicClock, options.UtcClock, random, log);
+            }
         }
 
         /// <summary>The AgentId written in every message.</summary>
@@ -94,19 +118,31 @@ namespace NanoSecurity
 
         internal CollectionEngine Engine => _engine;
 
-        /// <summary>Starts collecting, in state Pending, and the timer that drives it.</summary>
+        internal IotHubSession Session => _session;
+
+        /// <summary>Starts collecting, in state Pending, the timer that drives it and, with a connection string, the IoT Hub session.</summary>
         public void Start()
         {
             _engine.Start();
+            if (_session != null)
+            {
+                _session.Start();
+            }
+
             lock (_timerSync)
             {
                 _timer = new Timer(OnTimer, null, 0, Timeout.Infinite);
             }
         }
 
-        /// <summary>Stops collecting and the timer.</summary>
+        /// <summary>Stops collecting, the timer and the IoT Hub session.</summary>
         public void Stop()
         {
+            if (_session != null)
+            {
+                _session.Stop();
+            }
+
             lock (_timerSync)
             {
                 if (_timer != null)
@@ -119,7 +155,11 @@ namespace NanoSecurity
             _engine.Stop();
         }
 
-        /// <summary>Tells the module whether the link to IoT Hub is up.</summary>
+        /// <summary>
+        /// Tells the module whether the link to IoT Hub is up, when the application sends the
+        /// messages itself (<see cref="SecurityModuleOptions.MessageSink"/>); the module's own
+        /// session reports it by itself.
+        /// </summary>
         /// <param name="connected">True when connected.</param>
         public void SetLinkState(bool connected)
         {
@@ -149,6 +189,10 @@ namespace NanoSecurity
         private void OnTimer(object state)
         {
             long delay = _engine.Tick();
+            if (_session != null)
+            {
+                _session.Wake();
+            }
             if (delay >= 0)
             {
                 Reschedule(delay > MaxTimerDelay ? MaxTimerDelay : delay);

@@ -9,10 +9,27 @@ namespace NanoSecurity
         /// <summary>Required: the clock that schedules collections.</summary>
         public IMonotonicClock MonotonicClock { get; set; }
 
-        /// <summary>Required: the wall clock for event timestamps.</summary>
+        /// <summary>Required: the wall clock for event timestamps and SAS token expiry.</summary>
         public IUtcClock UtcClock { get; set; }
 
-        /// <summary>Required: where finished messages go.</summary>
+        /// <summary>
+        /// The IoT Hub identity, <c>HostName=…;DeviceId=…;[ModuleId=…;]SharedAccessKey=…</c>. With
+        /// <see cref="Channel"/>, the module connects to the hub itself (MQTT over TLS) and keeps
+        /// messages in an offline cache of ASC_LOCAL_CACHE_SIZE bytes while the link is down.
+        /// </summary>
+        public string ConnectionString { get; set; }
+
+        /// <summary>The target's TLS channel, with <see cref="ConnectionString"/>.</summary>
+        public INetworkChannel Channel { get; set; }
+
+        /// <summary>The hub's MQTT port; 8883 unless a test broker listens elsewhere.</summary>
+        public int Port { get; set; } = IotHubSession.DefaultPort;
+
+        /// <summary>
+        /// Instead of <see cref="ConnectionString"/>: where finished messages go, for an application
+        /// that already holds an IoT Hub connection (IoT Hub allows one per identity) and sends
+        /// them itself, with the properties in <see cref="SecurityMessageProperties"/>.
+        /// </summary>
         public ISecurityMessageSink MessageSink { get; set; }
 
         /// <summary>Optional: randomness; System.Random when null.</summary>
@@ -27,7 +44,7 @@ namespace NanoSecurity
         /// </summary>
         public string AgentId { get; set; }
 
-        /// <summary>The IoT Hub device id, from which a stable AgentId is derived.</summary>
+        /// <summary>The IoT Hub device id, from which a stable AgentId is derived (taken from <see cref="ConnectionString"/> when given).</summary>
         public string DeviceId { get; set; }
 
 #if ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED

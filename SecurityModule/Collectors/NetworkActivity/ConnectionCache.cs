@@ -1,0 +1,119 @@
+#if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
+namespace NanoSecurity
+{
+    /// <summary>
+    /// What the IPv4 and IPv6 flow caches share: a fixed capacity, two preallocated tables (one
+    /// recording while the collector reads the other) and the record-time filters. Recording a
+    /// packet allocates nothing, costs O(1), and may happen on any number of threads at once.
+    /// </summary>
+    public abstract class ConnectionCache
+    {
+        // Record does its whole lookup-and-count under this lock, and Swap changes the recording
+        // table under it too, so every packet lands entirely in the table that was recording when
+        // it took the lock: before the swap it is in the drained table, after it in the next one,
+        // and none is lost or counted twice. Once swapped out a table is no longer reachable by
+        // Record, so the collector reads and clears it without the lock; that Clear precedes the
+        // swap that brings the table back, whose lock publishes it to the recorders. The lock is
+        // held for a hash, a short chain walk and a few stores: the IP thread barely waits.
+        private protected readonly object Sync = new object();
+
+        private readonly FlowFilter _filter;
+        private readonly int _capacity;
+        private FlowTable _recording;
+        private FlowTable _collected;
+        private bool _suspended;
+
+        private protected ConnectionCache(int capacity, FlowFilter filter, FlowTable first, FlowTable second)
+        {
+            if (filter == null)
+            {
+                throw new System.ArgumentNullException();
+            }
+
+            _filter = filter;
+            _capacity = capacity;
+            _recording = first;
+            _collected = second;
+        }
+
+        /// <summary>Flows the cache can hold per collection interval.</summary>
+        public int Capacity => _capacity;
+
+        /// <summary>Flows in the table currently recording (for a fill gauge).</summary>
+        public int Count
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _recording.Count;
+                }
+            }
+        }
+
+        /// <summary>The table recording now; read only under <see cref="Sync"/>, and null while suspended.</summary>
+        private protected FlowTable Recording => _suspended ? null : _recording;
+
+        /// <summary>Makes recording a no-op and forgets what was recorded (module suspended).</summary>
+        internal void Suspend()
+        {
+            lock (Sync)
+            {
+                _suspended = true;
+                _recording.Clear();
+                _collected.Clear();
+            }
+        }
+
+        /// <summary>Lets recording count again.</summary>
+        internal void Resume()
+        {
+            lock (Sync)
+            {
+                _suspended = false;
+            }
+        }
+
+        /// <summary>
+        /// Checks a packet's arguments and the filters that need no lock.
+        /// </summary>
+        /// <param name="direction">Direction of the packet.</param>
+        /// <param name="protocol">Its protocol.</param>
+        /// <param name="toGroupAddress">True when the local address is multicast or broadcast.</param>
+        /// <param name="bytes">Its size.</param>
+        /// <returns>False when a filter ignores the packet.</returns>
+        private protected bool Accepts(FlowDirection direction, TransportProtocol protocol, bool toGroupAddress, int bytes)
+        {
+            if (bytes < 0 || (direction != FlowDirection.In && direction != FlowDirection.Out))
+            {
+                throw new System.ArgumentOutOfRangeException();
+            }
+
+            // The local address of a received packet is its destination.
+            return _filter.Accepts(protocol)
+                && !(_filter.CaptureUnicastOnly && direction == FlowDirection.In && toGroupAddress);
+        }
+
+        /// <summary>
+        /// Starts a new collection interval: the other, empty table starts recording and the one
+        /// that was recording is returned for the collector to read. Call from one thread only.
+        /// </summary>
+        /// <remarks>
+        /// The caller should Clear the returned table once read, outside any lock; if it has not
+        /// by the next swap, that swap clears it (under the lock, making recorders wait longer) so
+        /// an interval never carries flows of an older one.
+        /// </remarks>
+        private protected FlowTable Swap()
+        {
+            lock (Sync)
+            {
+                FlowTable drained = _recording;
+                _collected.Clear();
+                _recording = _collected;
+                _collected = drained;
+                return drained;
+            }
+        }
+    }
+}
+#endif

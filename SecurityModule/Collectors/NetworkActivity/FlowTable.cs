@@ -1,0 +1,236 @@
+#if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
+namespace NanoSecurity
+{
+    /// <summary>
+    /// The part of a flow table that does not depend on the address family: ports, protocol,
+    /// direction and counters in parallel arrays, the hash chains that find a flow in O(1), and
+    /// the accounting of flows refused because the table was full. Flows are stored densely at
+    /// indexes 0..<see cref="Count"/>-1 in the order they were first seen.
+    /// </summary>
+    /// <remarks>
+    /// Everything is an array sized once, and chains are indexes rather than objects, so that
+    /// recording allocates nothing. Not thread-safe: the owning cache serializes recording under
+    /// its lock, and only the collector touches a table once it is swapped out.
+    /// </remarks>
+    internal abstract class FlowTable
+    {
+        /// <summary>Ends a chain; also marks an empty bucket.</summary>
+        private protected const int End = -1;
+
+        private readonly int[] _heads;
+        private readonly int[] _next;
+
+        // A refused flow cannot be stored (the table is full), so distinct refused flows are told
+        // apart by one bit per hash fingerprint: flows that share a bit count once, which makes
+        // DroppedFlows a lower bound, exact unless fingerprints collide. 32 bits per bucket keeps
+        // collisions rare for the cost of one more int per bucket.
+        private readonly int[] _refused;
+        private readonly ushort[] _localPorts;
+        private readonly ushort[] _remotePorts;
+        private readonly TransportProtocol[] _protocols;
+        private readonly FlowDirection[] _directions;
+        private readonly ulong[] _bytesIn;
+        private readonly ulong[] _bytesOut;
+        private readonly uint[] _hitCounts;
+        private int _count;
+        private int _droppedFlows;
+        private long _droppedPackets;
+
+        private protected FlowTable(int capacity)
+        {
+            if (capacity < 0)
+            {
+                throw new System.ArgumentOutOfRangeException();
+            }
+
+            int buckets = BucketCount(capacity);
+            _heads = new int[buckets];
+            _next = new int[capacity];
+            _refused = new int[buckets];
+            _localPorts = new ushort[capacity];
+            _remotePorts = new ushort[capacity];
+            _protocols = new TransportProtocol[capacity];
+            _directions = new FlowDirection[capacity];
+            _bytesIn = new ulong[capacity];
+            _bytesOut = new ulong[capacity];
+            _hitCounts = new uint[capacity];
+            ResetHeads();
+        }
+
+        /// <summary>Flows stored, at indexes 0..Count-1.</summary>
+        internal int Count => _count;
+
+        /// <summary>New flows refused because the table was full while it was recording (a lower bound, see above).</summary>
+        internal int DroppedFlows => _droppedFlows;
+
+        /// <summary>Packets of the refused flows.</summary>
+        internal long DroppedPackets => _droppedPackets;
+
+        /// <summary>Local port of flow <paramref name="i"/>.</summary>
+        internal ushort LocalPort(int i) => _localPorts[i];
+
+        /// <summary>Remote port of flow <paramref name="i"/>.</summary>
+        internal ushort RemotePort(int i) => _remotePorts[i];
+
+        /// <summary>Transport protocol of flow <paramref name="i"/>.</summary>
+        internal TransportProtocol Protocol(int i) => _protocols[i];
+
+        /// <summary>Direction of the first packet seen of flow <paramref name="i"/>.</summary>
+        internal FlowDirection Direction(int i) => _directions[i];
+
+        /// <summary>Bytes received in flow <paramref name="i"/>.</summary>
+        internal ulong BytesIn(int i) => _bytesIn[i];
+
+        /// <summary>Bytes sent in flow <paramref name="i"/>.</summary>
+        internal ulong BytesOut(int i) => _bytesOut[i];
+
+        /// <summary>Packets of flow <paramref name="i"/>, both directions, saturating at <see cref="uint.MaxValue"/>.</summary>
+        internal uint HitCount(int i) => _hitCounts[i];
+
+        /// <summary>
+        /// Bucket count for a capacity: about 10/7 of it, as ThreadX sizes its flow hash, so that
+        /// a full table keeps chains short.
+        /// </summary>
+        internal static int BucketCount(int capacity)
+        {
+            return (int)((long)capacity * 10 / 7) + 1;
+        }
+
+        /// <summary>Bit of the refused-flow fingerprint map that a flow hash sets.</summary>
+        internal static uint FingerprintSlot(uint hash, int bucketCount)
+        {
+            return hash % ((uint)bucketCount * 32);
+        }
+
+        /// <summary>Folds one key word into a hash (the MurmurHash3 32-bit round).</summary>
+        internal static uint Mix(uint hash, uint value)
+        {
+            value *= 0xCC9E2D51;
+            value = (value << 15) | (value >> 17);
+            value *= 0x1B873593;
+            hash ^= value;
+            hash = (hash << 13) | (hash >> 19);
+            return hash * 5 + 0xE6546B64;
+        }
+
+        /// <summary>
+        /// Spreads every input bit over the whole hash (MurmurHash3 finalizer), so that taking it
+        /// modulo the bucket count uses all of the key.
+        /// </summary>
+        internal static uint Finish(uint hash)
+        {
+            hash ^= hash >> 16;
+            hash *= 0x85EBCA6B;
+            hash ^= hash >> 13;
+            hash *= 0xC2B2AE35;
+            hash ^= hash >> 16;
+            return hash;
+        }
+
+        /// <summary>Empties the table for its next interval of recording.</summary>
+        internal void Clear()
+        {
+            // Work is skipped for the parts already empty, so clearing a clear table costs two tests.
+            if (_count != 0)
+            {
+                ResetHeads();
+                _count = 0;
+            }
+
+            if (_droppedPackets != 0)
+            {
+                System.Array.Clear(_refused, 0, _refused.Length);
+                _droppedFlows = 0;
+                _droppedPackets = 0;
+            }
+        }
+
+        /// <summary>First flow of the chain for a finished hash, or <see cref="End"/>.</summary>
+        private protected int First(uint hash)
+        {
+            return _heads[hash % (uint)_heads.Length];
+        }
+
+        /// <summary>Flow after <paramref name="i"/> in its chain, or <see cref="End"/>.</summary>
+        private protected int Next(int i)
+        {
+            return _next[i];
+        }
+
+        /// <summary>True when flow <paramref name="i"/> has these ports and protocol (the family's addresses are compared by the caller).</summary>
+        private protected bool HasEnds(int i, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        {
+            return _localPorts[i] == localPort && _remotePorts[i] == remotePort && _protocols[i] == protocol;
+        }
+
+        /// <summary>
+        /// Stores a new flow and chains it under its hash; the caller then stores its addresses.
+        /// Returns <see cref="End"/>, counting the packet as dropped, when the table is full.
+        /// </summary>
+        /// <remarks>
+        /// Callers look the flow up before claiming, so known flows keep counting once the table
+        /// is full; ThreadX claimed first and so lost them.
+        /// </remarks>
+        private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        {
+            if (_count == _hitCounts.Length)
+            {
+                Refuse(hash);
+                return End;
+            }
+
+            int i = _count++;
+            _localPorts[i] = localPort;
+            _remotePorts[i] = remotePort;
+            _protocols[i] = protocol;
+            _directions[i] = direction;
+            _bytesIn[i] = 0;
+            _bytesOut[i] = 0;
+            _hitCounts[i] = 0;
+            uint bucket = hash % (uint)_heads.Length;
+            _next[i] = _heads[bucket];
+            _heads[bucket] = i;
+            return i;
+        }
+
+        /// <summary>Counts one packet of flow <paramref name="i"/>.</summary>
+        private protected void AddPacket(int i, FlowDirection direction, int bytes)
+        {
+            if (direction == FlowDirection.In)
+            {
+                _bytesIn[i] += (ulong)bytes;
+            }
+            else
+            {
+                _bytesOut[i] += (ulong)bytes;
+            }
+
+            if (_hitCounts[i] != uint.MaxValue)
+            {
+                _hitCounts[i]++;
+            }
+        }
+
+        private void Refuse(uint hash)
+        {
+            _droppedPackets++;
+            uint slot = FingerprintSlot(hash, _heads.Length);
+            int word = (int)(slot >> 5);
+            int bit = 1 << (int)(slot & 31);
+            if ((_refused[word] & bit) == 0)
+            {
+                _refused[word] |= bit;
+                _droppedFlows++;
+            }
+        }
+
+        private void ResetHeads()
+        {
+            for (int i = 0; i < _heads.Length; i++)
+            {
+                _heads[i] = End;
+            }
+        }
+    }
+}
+#endif

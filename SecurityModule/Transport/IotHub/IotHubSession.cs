@@ -1,0 +1,337 @@
+using System;
+using System.Threading;
+
+namespace NanoSecurity
+{
+    /// <summary>
+    /// Keeps the module connected to IoT Hub and delivers the offline cache in order.
+    /// </summary>
+    /// <remarks>
+    /// One thread: connect (SAS token from the device key, valid for <see cref="TokenLifetimeSeconds"/>),
+    /// then publish the oldest cached message at QoS 1 and remove it from the cache only when its
+    /// PUBACK arrives, one at a time so that order is kept across reconnects. A lost link or a
+    /// refused connection is retried with exponential backoff and jitter, capped at 60 s; an
+    /// authorization failure backs off the same way, so a wrong key never makes a tight loop.
+    /// The token is renewed by reconnecting at 80% of its lifetime.
+    /// </remarks>
+    internal sealed class IotHubSession : IMqttClientHandler
+    {
+        internal const int DefaultPort = 8883;
+        internal const int DefaultTokenLifetimeSeconds = 3600;
+        private const int MaxBackoffMilliseconds = 60 * 1000;
+        private const int FirstBackoffMilliseconds = 1000;
+        private const int KeepAliveSeconds = 60;
+        private const int ConnectTimeoutMilliseconds = 30 * 1000;
+        private const int IdleWaitMilliseconds = 500;
+
+        // Room for the PUBLISH header and topic around a message body.
+        private const int PacketOverhead = 1024;
+
+        private readonly IotHubConnectionString _connection;
+        private readonly int _port;
+        private readonly OutboundQueue _queue;
+        private readonly MqttClient _client;
+        private readonly CollectionEngine _engine;
+        private readonly MessageStatistics _messages;
+        private readonly IMonotonicClock _clock;
+        private readonly IUtcClock _utc;
+        private readonly IRandomSource _random;
+        private readonly Logger _log;
+        private readonly string _clientId;
+        private readonly string _userName;
+        private readonly string _topic;
+        private readonly byte[] _body;
+        private readonly AutoResetEvent _wake = new AutoResetEvent(false);
+        private readonly object _sync = new object();
+
+        private Thread _thread;
+        private bool _running;
+        private bool _connected;
+        private bool _inFlight;
+        private uint _inFlightSequence;
+        private int _inFlightLength;
+        private int _failedAttempts;
+
+        internal IotHubSession(
+            IotHubConnectionString connection,
+            INetworkChannel channel,
+            int port,
+            OutboundQueue queue,
+            CollectionEngine engine,
+            MessageStatistics messages,
+            IMonotonicClock clock,
+            IUtcClock utc,
+            IRandomSource random,
+            Logger log)
+        {
+            _connection = connection;
+            _port = port;
+            _queue = queue;
+            _engine = engine;
+            _messages = messages;
+            _clock = clock;
+            _utc = utc;
+            _random = random;
+            _log = log;
+            _clientId = IotHubIdentity.ClientId(connection);
+            _userName = IotHubIdentity.UserName(connection);
+            _topic = IotHubIdentity.TelemetryTopic(connection);
+            _body = new byte[AscPortConfig.MaxMessageSize];
+            _client = new MqttClient(channel, this, clock, AscPortConfig.MaxMessageSize + PacketOverhead);
+            TokenLifetimeSeconds = DefaultTokenLifetimeSeconds;
+        }
+
+        /// <summary>Lifetime of each SAS token; the session reconnects with a fresh one at 80% of it.</summary>
+        internal int TokenLifetimeSeconds { get; set; }
+
+        /// <summary>True while an MQTT connection to the hub is up.</summary>
+        internal bool IsConnected
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _connected;
+                }
+            }
+        }
+
+        /// <summary>Connection attempts that failed in a row (for tests and views).</summary>
+        internal int FailedAttempts => _failedAttempts;
+
+        internal void Start()
+        {
+            lock (_sync)
+            {
+                if (_running)
+                {
+                    return;
+                }
+
+                _running = true;
+                _thread = new Thread(Run);
+                _thread.Start();
+            }
+        }
+
+        internal void Stop()
+        {
+            Thread thread;
+            lock (_sync)
+            {
+                if (!_running)
+                {
+                    return;
+                }
+
+                _running = false;
+                thread = _thread;
+                _thread = null;
+            }
+
+            _wake.Set();
+            _client.Disconnect();
+            thread.Join();
+        }
+
+        /// <summary>Lets the session look at the cache now rather than at its next idle wake-up.</summary>
+        internal void Wake()
+        {
+            _wake.Set();
+        }
+
+        void IMqttClientHandler.OnMessageReceived(string topic, byte[] payload, int offset, int count)
+        {
+        }
+
+        void IMqttClientHandler.OnPublishAcknowledged(ushort packetId)
+        {
+            lock (_sync)
+            {
+                if (_inFlight)
+                {
+                    // False when the cache already dropped it to make room: that loss is counted there.
+                    if (_queue.RemoveIfOldest(_inFlightSequence))
+                    {
+                        _messages.AddSent(_inFlightLength);
+                    }
+
+                    _inFlight = false;
+                }
+            }
+
+            _wake.Set();
+        }
+
+        void IMqttClientHandler.OnConnectionLost(Exception reason)
+        {
+            lock (_sync)
+            {
+                _connected = false;
+                _inFlight = false;
+            }
+
+            if (Logger.WarningEnabled)
+            {
+                _log.Write(LogLevel.Warning, "IoT Hub link lost: " + reason.Message);
+            }
+
+            _engine.SetLinkState(false);
+            _wake.Set();
+        }
+
+        private bool Running
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _running;
+                }
+            }
+        }
+
+        private void Run()
+        {
+            while (Running)
+            {
+                DateTime utc;
+                if (!_utc.TryGetUtcNow(out utc))
+                {
+                    // A SAS token needs the wall clock.
+                    _wake.WaitOne(AscPortConfig.SecurityModuleSendMessageRetryTime * 1000, false);
+                    continue;
+                }
+
+                if (TryConnect(utc))
+                {
+                    _failedAttempts = 0;
+                    Pump();
+                    _client.Disconnect();
+                    lock (_sync)
+                    {
+                        _connected = false;
+                        _inFlight = false;
+                    }
+
+                    _engine.SetLinkState(false);
+                }
+                else
+                {
+                    _failedAttempts++;
+                    _wake.WaitOne(Backoff(_failedAttempts), false);
+                }
+            }
+        }
+
+        private bool TryConnect(DateTime utc)
+        {
+            long expiry = UnixSeconds(utc) + TokenLifetimeSeconds;
+            string password = SasToken.Build(_connection.HostName, _connection.DeviceId, _connection.ModuleId, _connection.Key, expiry);
+            try
+            {
+                _client.Connect(_connection.HostName, _port, _clientId, _userName, password, KeepAliveSeconds, ConnectTimeoutMilliseconds);
+            }
+            catch (Exception e)
+            {
+                // One line per attempt; the message never holds the key or the token.
+                if (Logger.ErrorEnabled)
+                {
+                    _log.Write(LogLevel.Error, "IoT Hub connect to " + _connection.HostName + " failed: " + e.Message);
+                }
+
+                LastError = e.Message;
+                return false;
+            }
+
+            lock (_sync)
+            {
+                _connected = true;
+            }
+
+            LastError = null;
+            _engine.SetLinkState(true);
+            return true;
+        }
+
+        /// <summary>Why the last connection attempt failed, or null after a success.</summary>
+        internal string LastError { get; private set; }
+
+        private void Pump()
+        {
+            long renewAt = _clock.ElapsedMilliseconds + TokenLifetimeSeconds * 800L;
+            while (Running && IsConnected)
+            {
+                if (_clock.ElapsedMilliseconds >= renewAt)
+                {
+                    return;
+                }
+
+                PublishOldest();
+                _wake.WaitOne(IdleWaitMilliseconds, false);
+            }
+        }
+
+        private void PublishOldest()
+        {
+            lock (_sync)
+            {
+                if (_inFlight || !_connected)
+                {
+                    return;
+                }
+            }
+
+            uint sequence;
+            int length = _queue.CopyOldest(_body, out sequence);
+            if (length == 0)
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                _inFlight = true;
+                _inFlightSequence = sequence;
+                _inFlightLength = length;
+            }
+
+            try
+            {
+                _client.Publish(_topic, _body, 0, length, 1);
+            }
+            catch (Exception)
+            {
+                // The client reports the lost link through OnConnectionLost; the message stays cached.
+                lock (_sync)
+                {
+                    _inFlight = false;
+                }
+            }
+        }
+
+        private int Backoff(int attempt)
+        {
+            int delay = FirstBackoffMilliseconds;
+            for (int i = 1; i < attempt && delay < MaxBackoffMilliseconds; i++)
+            {
+                delay *= 2;
+            }
+
+            if (delay > MaxBackoffMilliseconds)
+            {
+                delay = MaxBackoffMilliseconds;
+            }
+
+            // Jitter in [delay/2, delay): devices that lost the hub together do not return together.
+            return delay / 2 + _random.Next(delay / 2);
+        }
+
+        private static long UnixSeconds(DateTime utc)
+        {
+            // DateTime.ToUnixTimeSeconds is nanoFramework-only; .NET has it on DateTimeOffset.
+            const long UnixEpochTicks = 621355968000000000;
+            return (utc.Ticks - UnixEpochTicks) / TimeSpan.TicksPerSecond;
+        }
+    }
+}
