@@ -79,5 +79,27 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.True(h.Session.FailedAttempts >= 1);
             Assert.NotEqual(SecurityModuleState.Active, h.Module.State);
         }
+
+        [Fact]
+        public void TheTokenIsRenewedByReconnectingAtEightyPercentOfItsLifetime()
+        {
+            string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device1};SharedAccessKey={IotHubRulesBrokerFixture.Device1Key}";
+            using var h = NewModule(cs);
+            h.Session.TokenLifetimeSeconds = 50;
+            int before = _hub.Broker.AcceptedConnections.Count(c => c == IotHubRulesBrokerFixture.Device1);
+            h.Start();
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never connected: " + h.Session.LastError);
+
+            // 80% of 50 s on the session's clock: the next pump reconnects with a fresh token.
+            h.Clock.Advance(41_000);
+            DateTime end = DateTime.UtcNow + Patience;
+            while (_hub.Broker.AcceptedConnections.Count(c => c == IotHubRulesBrokerFixture.Device1) < before + 2 && DateTime.UtcNow < end)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.Equal(before + 2, _hub.Broker.AcceptedConnections.Count(c => c == IotHubRulesBrokerFixture.Device1));
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience));
+        }
     }
 }
