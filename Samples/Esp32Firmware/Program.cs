@@ -57,7 +57,7 @@ namespace Esp32Firmware
 
             // 3. Connection string, embedded as a resource (Resources.resx).
             string connectionString = Resources.GetString(Resources.StringResources.ConnectionString);
-            IoTHubConnectionString settings = IoTHubConnectionString.Parse(connectionString);
+            IotHubConnectionString settings = IotHubConnectionString.Parse(connectionString);
 
             // 4. The module and its ports. The socket monitor is the listening-ports source and,
             // once the module exists, records flows into module.Ipv4Connections.
@@ -66,7 +66,6 @@ namespace Esp32Firmware
             {
                 MonotonicClock = new NativeMonotonicClock(),
                 UtcClock = utcClock,
-                Random = new HardwareRandomSource(),
                 Log = new DebugLogSink(),
 
                 // The stable AgentId of every message is derived from the device id.
@@ -117,7 +116,7 @@ namespace Esp32Firmware
             s_module.Start();
         }
 
-        private static void StartWithDeviceClient(SecurityModuleOptions options, IoTHubConnectionString settings)
+        private static void StartWithDeviceClient(SecurityModuleOptions options, IotHubConnectionString settings)
         {
             DeviceClient client = settings.ModuleId == null
                 ? new DeviceClient(settings.HostName, settings.DeviceId, settings.SharedAccessKey, azureCert: IoTHubRootCertificates.Create())

@@ -3,8 +3,12 @@ using System;
 namespace NanoSecurity
 {
     /// <summary>
-    /// The default <see cref="IRandomSource"/>, over System.Random. On nanoFramework,
-    /// System.Random is seeded from the hardware generator where the target has one.
+    /// The default <see cref="IRandomSource"/>, over System.Random. On nanoFramework that is the
+    /// target's hardware generator wherever the firmware has one: CLR_RT_Random calls esp_random()
+    /// on ESP32 (nf-interpreter targets/ESP32/_nanoCLR/targetRandom.cpp) and the STM32 RNG or TRNG
+    /// on ChibiOS targets (targets/ChibiOS/_nanoCLR/targetRandom.cpp); others fall back to a
+    /// time-seeded rand(). ESP-IDF's esp_random() is truly random only while Wi-Fi or Bluetooth is
+    /// on, so start the module after the network.
     /// </summary>
     internal sealed class SystemRandomSource : IRandomSource
     {
