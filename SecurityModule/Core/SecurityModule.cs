@@ -59,6 +59,7 @@ namespace NanoSecurity
                 ownSession ? queue : options.MessageSink,
                 events,
                 _messageStatistics);
+            writer.Observer = options.MessageObserver;
 
             // Registration order is the order of events in a message: High, Medium, Low.
             var collectors = new ArrayList();
@@ -115,6 +116,36 @@ namespace NanoSecurity
         /// <summary>The IPv6 flow cache: call its Record from packet or socket hooks.</summary>
         public Ipv6ConnectionCache Ipv6Connections { get; }
 #endif
+
+        /// <summary>
+        /// Number of collectors compiled in and registered, in the order they run (the last one,
+        /// DroppedEventsStatistics, runs at the end of every collection). For status views.
+        /// </summary>
+        public int CollectorCount => _engine.CollectorCount;
+
+        /// <summary>Name of a collector, e.g. "NetworkActivity".</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>The name.</returns>
+        public string GetCollectorName(int index)
+        {
+            return _engine.CollectorName(index);
+        }
+
+        /// <summary>When a collector last ran, on the options' monotonic clock.</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>Milliseconds of <see cref="SecurityModuleOptions.MonotonicClock"/>; -1 if it never ran.</returns>
+        public long GetCollectorLastRun(int index)
+        {
+            return _engine.CollectorLastRun(index);
+        }
+
+        /// <summary>When a collector is next due, on the options' monotonic clock.</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>Milliseconds of <see cref="SecurityModuleOptions.MonotonicClock"/>; -1 when the module is not started.</returns>
+        public long GetCollectorNextDue(int index)
+        {
+            return _engine.CollectorNextDue(index);
+        }
 
         internal CollectionEngine Engine => _engine;
 
