@@ -235,7 +235,7 @@ namespace NanoSecurity.Testing
             var factory = new MqttServerFactory();
             for (int attempt = 1; ; attempt++)
             {
-                TlsPort = options.EnableTls ? LoopbackPorts.GetFree() : 0;
+                TlsPort = !options.EnableTls ? 0 : options.TlsPort != 0 ? options.TlsPort : LoopbackPorts.GetFree();
                 PlaintextPort = options.EnablePlaintext ? LoopbackPorts.GetFree() : 0;
 
                 MqttServerOptionsBuilder builder = factory.CreateServerOptionsBuilder()
@@ -269,10 +269,16 @@ namespace NanoSecurity.Testing
                     _server = server;
                     return;
                 }
-                catch (SocketException) when (attempt < BindAttempts)
+                catch (SocketException)
                 {
-                    // Another process took a port between picking and binding it: pick again.
                     server.Dispose();
+
+                    // Another process took a port between picking and binding it: pick again,
+                    // unless the port was fixed by the caller.
+                    if (attempt >= BindAttempts || (options.EnableTls && options.TlsPort != 0))
+                    {
+                        throw;
+                    }
                 }
             }
         }

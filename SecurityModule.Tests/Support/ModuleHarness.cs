@@ -5,7 +5,11 @@ namespace NanoSecurity.Tests
     {
         public static readonly DateTime Epoch = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
 
-        public ModuleHarness(bool utcValid = true, ISystemInformationSource systemInformation = null, IListeningPortsSource listeningPorts = null)
+        public ModuleHarness(
+            bool utcValid = true,
+            ISystemInformationSource systemInformation = null,
+            IListeningPortsSource listeningPorts = null,
+            ISecurityMessageObserver observer = null)
         {
             Clock = new FakeMonotonicClock { ElapsedMilliseconds = 1_000 };
             Utc = new FakeUtcClock(Clock);
@@ -25,6 +29,7 @@ namespace NanoSecurity.Tests
                 DeviceId = "test-device",
                 SystemInformation = systemInformation,
                 ListeningPorts = listeningPorts,
+                MessageObserver = observer,
             });
         }
 

@@ -6,6 +6,9 @@ namespace NanoSecurity
     /// </summary>
     internal abstract class Collector
     {
+        /// <summary>Monotonic time, in ms, of the last run; -1 before the first. Written and read under the engine's lock.</summary>
+        internal long LastRun = -1;
+
         /// <summary>Name shown in logs and views.</summary>
         internal abstract string Name { get; }
 

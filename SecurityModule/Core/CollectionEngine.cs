@@ -85,6 +85,63 @@ namespace NanoSecurity
             }
         }
 
+        /// <summary>Collectors, in the order they run; the last one runs after every collection.</summary>
+        internal int CollectorCount => _collectors.Length + 1;
+
+        /// <summary>Name of collector <paramref name="index"/> (see <see cref="CollectorCount"/>).</summary>
+        internal string CollectorName(int index)
+        {
+            return CollectorAt(index).Name;
+        }
+
+        /// <summary>Monotonic time, in ms, when collector <paramref name="index"/> last ran; -1 if never.</summary>
+        internal long CollectorLastRun(int index)
+        {
+            lock (_sync)
+            {
+                return CollectorAt(index).LastRun;
+            }
+        }
+
+        /// <summary>Monotonic time, in ms, when collector <paramref name="index"/> is next due; -1 when not started.</summary>
+        internal long CollectorNextDue(int index)
+        {
+            Collector collector = CollectorAt(index);
+            lock (_sync)
+            {
+                if (_state == SecurityModuleState.NotInitialized)
+                {
+                    return -1;
+                }
+
+                if (collector != _afterEveryCollection)
+                {
+                    return _nextDue[(int)collector.Priority];
+                }
+
+                long next = long.MaxValue;
+                for (int g = 0; g < GroupCount; g++)
+                {
+                    if (_nextDue[g] < next)
+                    {
+                        next = _nextDue[g];
+                    }
+                }
+
+                return next;
+            }
+        }
+
+        private Collector CollectorAt(int index)
+        {
+            if (index < 0 || index > _collectors.Length)
+            {
+                throw new ArgumentOutOfRangeException();
+            }
+
+            return index == _collectors.Length ? _afterEveryCollection : _collectors[index];
+        }
+
         internal void Start()
         {
             lock (_sync)
@@ -191,11 +248,11 @@ namespace NanoSecurity
             {
                 if (_due[(int)_collectors[i].Priority])
                 {
-                    Run(_collectors[i]);
+                    Run(_collectors[i], now);
                 }
             }
 
-            Run(_afterEveryCollection);
+            Run(_afterEveryCollection, now);
             _writer.Flush();
             for (int g = 0; g < GroupCount; g++)
             {
@@ -210,8 +267,9 @@ namespace NanoSecurity
             return true;
         }
 
-        private void Run(Collector collector)
+        private void Run(Collector collector, long now)
         {
+            collector.LastRun = now;
             try
             {
                 collector.Collect(_writer);

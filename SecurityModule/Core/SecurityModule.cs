@@ -28,6 +28,7 @@ namespace NanoSecurity
         private readonly string _agentId;
         private readonly IotHubSession _session;
         private Timer _timer;
+        private bool _kicked;
 
         /// <summary>Creates the module; nothing runs until <see cref="Start"/>.</summary>
         /// <param name="options">Ports and identity.</param>
@@ -59,6 +60,7 @@ namespace NanoSecurity
                 ownSession ? queue : options.MessageSink,
                 events,
                 _messageStatistics);
+            writer.Observer = options.MessageObserver;
 
             // Registration order is the order of events in a message: High, Medium, Low.
             var collectors = new ArrayList();
@@ -116,6 +118,36 @@ namespace NanoSecurity
         public Ipv6ConnectionCache Ipv6Connections { get; }
 #endif
 
+        /// <summary>
+        /// Number of collectors compiled in and registered, in the order they run (the last one,
+        /// DroppedEventsStatistics, runs at the end of every collection). For status views.
+        /// </summary>
+        public int CollectorCount => _engine.CollectorCount;
+
+        /// <summary>Name of a collector, e.g. "NetworkActivity".</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>The name.</returns>
+        public string GetCollectorName(int index)
+        {
+            return _engine.CollectorName(index);
+        }
+
+        /// <summary>When a collector last ran, on the options' monotonic clock.</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>Milliseconds of <see cref="SecurityModuleOptions.MonotonicClock"/>; -1 if it never ran.</returns>
+        public long GetCollectorLastRun(int index)
+        {
+            return _engine.CollectorLastRun(index);
+        }
+
+        /// <summary>When a collector is next due, on the options' monotonic clock.</summary>
+        /// <param name="index">0 to <see cref="CollectorCount"/> - 1.</param>
+        /// <returns>Milliseconds of <see cref="SecurityModuleOptions.MonotonicClock"/>; -1 when the module is not started.</returns>
+        public long GetCollectorNextDue(int index)
+        {
+            return _engine.CollectorNextDue(index);
+        }
+
         internal CollectionEngine Engine => _engine;
 
         internal IotHubSession Session => _session;
@@ -164,6 +196,11 @@ namespace NanoSecurity
         public void SetLinkState(bool connected)
         {
             _engine.SetLinkState(connected);
+            lock (_timerSync)
+            {
+                _kicked = true;
+            }
+
             Reschedule(0);
         }
 
@@ -188,11 +225,17 @@ namespace NanoSecurity
 
         private void OnTimer(object state)
         {
+            lock (_timerSync)
+            {
+                _kicked = false;
+            }
+
             long delay = _engine.Tick();
             if (_session != null)
             {
                 _session.Wake();
             }
+
             if (delay >= 0)
             {
                 Reschedule(delay > MaxTimerDelay ? MaxTimerDelay : delay);
@@ -205,7 +248,8 @@ namespace NanoSecurity
             {
                 if (_timer != null)
                 {
-                    _timer.Change((int)delay, Timeout.Infinite);
+                    // A kick that came while this tick ran must not be overwritten by its later delay.
+                    _timer.Change(_kicked ? 0 : (int)delay, Timeout.Infinite);
                 }
             }
         }

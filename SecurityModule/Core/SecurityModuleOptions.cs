@@ -32,6 +32,12 @@ namespace NanoSecurity
         /// </summary>
         public ISecurityMessageSink MessageSink { get; set; }
 
+        /// <summary>
+        /// Optional: sees every message the module writes, before it is sent (diagnostics, local
+        /// views). Called on the collection thread; see <see cref="ISecurityMessageObserver"/>.
+        /// </summary>
+        public ISecurityMessageObserver MessageObserver { get; set; }
+
         /// <summary>Optional: randomness; System.Random when null.</summary>
         public IRandomSource Random { get; set; }
 

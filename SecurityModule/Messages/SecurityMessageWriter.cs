@@ -59,6 +59,9 @@ namespace NanoSecurity
         /// <summary>The underlying writer, for the fields of the current payload item.</summary>
         internal JsonWriter Json => _json;
 
+        /// <summary>Sees every finished message before the sink gets it; null for none.</summary>
+        internal ISecurityMessageObserver Observer { get; set; }
+
         /// <summary>Messages handed to the sink, accepted or not.</summary>
         internal int MessagesFlushed { get; private set; }
 
@@ -172,6 +175,7 @@ namespace NanoSecurity
                 _json.Limit = _json.Capacity;
                 _json.WriteRaw("]}");
                 MessagesFlushed++;
+                Observe();
                 if (!Accept())
                 {
                     _messages.AddFailed();
@@ -184,6 +188,23 @@ namespace NanoSecurity
             _eventsInMessage = 0;
             _unitsInMessage[0] = 0;
             _unitsInMessage[1] = 0;
+        }
+
+        private void Observe()
+        {
+            if (Observer == null)
+            {
+                return;
+            }
+
+            try
+            {
+                Observer.OnMessage(_json.Buffer, _json.Length);
+            }
+            catch (Exception)
+            {
+                // A diagnostic hook never costs a message.
+            }
         }
 
         private bool Accept()

@@ -1,0 +1,168 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace NanoSecurity.HostEmulator
+{
+    /// <summary>
+    /// <c>dotnet run --project Samples/HostEmulator</c>: the security module on this PC, connected
+    /// to an embedded IoT-Hub-rules broker (or to a real hub), with a live view of every message.
+    /// </summary>
+    internal static class Program
+    {
+        public static int Main(string[] args)
+        {
+            var duration = new Option<int?>("--duration")
+            {
+                Description = "Run for SECONDS, print a summary (messages, events by name, bytes, validation) and exit: "
+                    + "0 only if messages arrived and every one was a valid security message, 1 otherwise. "
+                    + "Without it the emulator runs until Ctrl+C.",
+                HelpName = "SECONDS",
+            };
+            var connectionString = new Option<string?>("--connection-string")
+            {
+                Description = "Connect to an external broker or a real IoT Hub instead of the embedded broker: "
+                    + "\"HostName=…;DeviceId=…;[ModuleId=…;]SharedAccessKey=…\". No embedded broker is started then; "
+                    + "messages are still shown and validated here, as the module writes them.",
+                HelpName = "STRING",
+            };
+            var ca = new Option<string?>("--ca")
+            {
+                Description = "With --connection-string: PEM file of the CA the server certificate must chain to "
+                    + "(IoT Hub: DigiCert Global Root G2). Default: the system trust store.",
+                HelpName = "PEM",
+            };
+            var port = new Option<int?>("--port")
+            {
+                Description = "TLS port: of the embedded broker on 127.0.0.1 (default: a free one), "
+                    + "or with --connection-string of the external broker (default 8883).",
+                HelpName = "PORT",
+            };
+            var jsonOut = new Option<string?>("--json-out")
+            {
+                Description = "Write every security message body the module writes as DIR/000001.json, DIR/000002.json, … "
+                    + "(DIR is created; it must not hold message files of an earlier run).",
+                HelpName = "DIR",
+            };
+            var twin = new Option<string?>("--twin")
+            {
+                Description = "Push a desired-properties document to the module. NOT AVAILABLE YET: it needs module twin "
+                    + "support (issue 4, \"Module twin configuration\"); until that lands the emulator refuses it.",
+                HelpName = "FILE",
+            };
+            var noUi = new Option<bool>("--no-ui")
+            {
+                Description = "Plain log lines instead of the live view, for CI and pipes (also chosen when stdout is not a terminal).",
+            };
+            var connectTimeout = new Option<int>("--connect-timeout")
+            {
+                Description = "Seconds the module may take to connect at start-up before the emulator gives up, naming the error.",
+                HelpName = "SECONDS",
+                DefaultValueFactory = _ => 20,
+            };
+
+            duration.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int?>() is int value && value <= 0)
+                {
+                    result.AddError("--duration must be at least 1 second.");
+                }
+            });
+            port.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int?>() is int value && (value < 1 || value > 65535))
+                {
+                    result.AddError("--port must be 1..65535.");
+                }
+            });
+            connectTimeout.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int>() <= 0)
+                {
+                    result.AddError("--connect-timeout must be at least 1 second.");
+                }
+            });
+
+            var root = new RootCommand(
+                "nanoSecurity host emulator: runs the Defender for IoT security module on this PC with the host target "
+                + "(TLS channel, system clocks, /proc/net network activity and listening ports), connected to an embedded "
+                + "broker that enforces IoT Hub's MQTT rules, and shows every security message it sends. Its SecurityModule.dll "
+                + "is built from Samples/HostEmulator/asc_port.config, a demo configuration with short intervals.")
+            {
+                duration,
+                connectionString,
+                ca,
+                port,
+                jsonOut,
+                twin,
+                noUi,
+                connectTimeout,
+            };
+            root.Validators.Add(result =>
+            {
+                if (result.GetValue(ca) != null && result.GetValue(connectionString) == null)
+                {
+                    result.AddError("--ca goes with --connection-string (the embedded broker brings its own CA).");
+                }
+            });
+
+            root.SetAction(parse =>
+            {
+                if (parse.GetValue(twin) != null)
+                {
+                    Console.Error.WriteLine(
+                        "HostEmulator: --twin needs module twin support (issue 4, \"Module twin configuration\"), which has not landed yet; nothing was started.");
+                    return Emulator.StartupFailed;
+                }
+
+                var settings = new EmulatorSettings
+                {
+                    DurationSeconds = parse.GetValue(duration),
+                    ConnectionString = parse.GetValue(connectionString),
+                    CaFile = parse.GetValue(ca),
+                    Port = parse.GetValue(port),
+                    JsonOut = parse.GetValue(jsonOut),
+                    PlainOutput = parse.GetValue(noUi) || Console.IsOutputRedirected,
+                    ConnectTimeoutSeconds = parse.GetValue(connectTimeout),
+                };
+
+                return RunUntilStopped(settings);
+            });
+
+            // Ctrl+C and SIGTERM are handled below, so that the module stops cleanly and the summary prints.
+            ParseResult parsed = root.Parse(args);
+            int code = parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+            // A usage error is a start-up problem too (System.CommandLine itself answers 1).
+            return parsed.Errors.Count > 0 ? Emulator.StartupFailed : code;
+        }
+
+        private static int RunUntilStopped(EmulatorSettings settings)
+        {
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            using PosixSignalRegistration? sigterm = OperatingSystem.IsWindows()
+                ? null
+                : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+                {
+                    context.Cancel = true;
+                    stop.Cancel();
+                });
+            try
+            {
+                return Emulator.RunAsync(settings, stop.Token).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using NanoSecurity.Testing;
+using NanoSecurity.Tests.Build;
+using Xunit;
+
+namespace NanoSecurity.Tests.Emulator
+{
+    /// <summary>
+    /// The host emulator (Samples/HostEmulator) end to end, as CI and a user run it: the built
+    /// HostEmulator.dll in a child process with --duration, --no-ui and --json-out. The solution
+    /// build (and this project's build-only reference to it) builds it before the tests run.
+    /// </summary>
+    /// <remarks>
+    /// The two runs are in separate classes, so xunit runs them side by side (~20 s together).
+    /// </remarks>
+    public sealed class HostEmulatorEmbeddedBrokerTests
+    {
+        [Fact]
+        public void ADurationRunWritesValidMessagesWithTheEmulatorsOwnConnection()
+        {
+            using var output = new TemporaryFolder();
+            EmulatorRun run = EmulatorRun.Start("--duration", "20", "--no-ui", "--json-out", output.Path);
+
+            Assert.True(run.ExitCode == 0, "the emulator failed:\n" + run);
+            Assert.Contains("result: OK", run.StandardOutput);
+
+            // The emulator's SecurityModule.dll carries the demo asc_port.config, not the default one.
+            foreach (KeyValuePair<string, string> setting in EmulatorRun.DemoConfig())
+            {
+                Assert.Contains(setting.Key + "=" + setting.Value, run.StandardOutput);
+            }
+
+            Match delivered = Regex.Match(run.StandardOutput, @"delivered: (\d+) of (\d+) accepted by the embedded broker");
+            Assert.True(delivered.Success, run.ToString());
+            Assert.True(int.Parse(delivered.Groups[1].Value) >= 1, run.ToString());
+
+            IReadOnlyList<byte[]> messages = EmulatorRun.ReadMessages(output.Path);
+            Assert.Equal(int.Parse(delivered.Groups[2].Value), messages.Count);
+            foreach (byte[] message in messages)
+            {
+                SecurityMessageSchema.AssertValid(message, message.Length);
+            }
+
+            // The module's MQTT connection to the embedded broker is a loopback TCP flow that
+            // /proc/net/tcp shows, so the activity feed reports it.
+            Match port = Regex.Match(run.StandardOutput, @"embedded IoT-Hub-rules broker on 127\.0\.0\.1:(\d+)");
+            Assert.True(port.Success, run.ToString());
+            List<JsonElement> flows = EmulatorRun.Flows(messages).ToList();
+            Assert.True(flows.Count > 0, "no ConnectionCreate flow in " + messages.Count + " messages:\n" + run);
+            Assert.True(
+                flows.Any(f => f.GetProperty("Protocol").GetString() == "TCP"
+                    && (f.GetProperty("RemotePort").GetString() == port.Groups[1].Value || f.GetProperty("LocalPort").GetString() == port.Groups[1].Value)),
+                "no flow of the connection to the broker's port " + port.Groups[1].Value + " among:\n"
+                    + string.Join("\n", flows.Select(f => f.GetRawText())));
+            Assert.Contains(flows, f => f.GetProperty("Executable").GetString() == "host-emulator");
+        }
+    }
+
+    /// <summary>The same run against an external broker: mosquitto over TLS, with --connection-string and --ca.</summary>
+    public sealed class HostEmulatorExternalBrokerTests
+    {
+        [Fact]
+        public async Task AConnectionStringRunDeliversTheMessagesToASubscriber()
+        {
+            const string Device = "emulator-e2e";
+            using var certificates = TestCertificates.Create();
+            using var broker = MosquittoBroker.StartNew(new MosquittoBrokerOptions { UseTls = true, Certificates = certificates });
+            await using MqttTestSubscriber subscriber = await MqttTestSubscriber.ConnectAsync(
+                MqttTestSubscriberOptions.For(broker, $"devices/{Device}/messages/events/#"));
+            using var output = new TemporaryFolder();
+
+            // mosquitto accepts any user name and password: the SAS token is built but not checked.
+            string key = Convert.ToBase64String(new byte[32]);
+            EmulatorRun run = EmulatorRun.Start(
+                "--duration", "15", "--no-ui", "--json-out", output.Path,
+                "--connection-string", $"HostName=localhost;DeviceId={Device};SharedAccessKey={key}",
+                "--port", broker.Port.ToString(),
+                "--ca", certificates.CaCertificateFile);
+
+            Assert.True(run.ExitCode == 0, "the emulator failed:\n" + run + "\nmosquitto:\n" + broker.Log);
+            Assert.DoesNotContain(key, run.StandardOutput + run.StandardError);
+
+            IReadOnlyList<ReceivedMessage> received = await subscriber.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10));
+            IReadOnlyList<byte[]> written = EmulatorRun.ReadMessages(output.Path);
+            foreach (ReceivedMessage message in received)
+            {
+                Assert.Equal($"devices/{Device}/messages/events/" + SecurityMessageProperties.MqttPropertyBag, message.Topic);
+                Assert.Equal(1, message.QualityOfService);
+                SecurityMessageSchema.AssertValid(message.Payload, message.Payload.Length);
+
+                // What --json-out wrote is what went over the wire.
+                Assert.Contains(written, body => body.AsSpan().SequenceEqual(message.Payload));
+            }
+        }
+
+        [Fact]
+        public void ABadConnectionStringIsOneLineAndExitCode2()
+        {
+            EmulatorRun run = EmulatorRun.Start("--no-ui", "--duration", "5", "--connection-string", "HostName=localhost;DeviceId=d");
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Equal(
+                "HostEmulator: bad connection string: connection string has no SharedAccessKey (expected \"HostName=…;DeviceId=…;[ModuleId=…;]SharedAccessKey=…\")",
+                run.StandardError.Trim());
+        }
+    }
+
+    /// <summary>One run of the built emulator.</summary>
+    internal sealed class EmulatorRun
+    {
+        private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+        private EmulatorRun(string commandLine, int exitCode, string standardOutput, string standardError)
+        {
+            CommandLine = commandLine;
+            ExitCode = exitCode;
+            StandardOutput = standardOutput;
+            StandardError = standardError;
+        }
+
+        public string CommandLine { get; }
+
+        public int ExitCode { get; }
+
+        public string StandardOutput { get; }
+
+        public string StandardError { get; }
+
+        /// <summary>Samples/HostEmulator/bin/{this test's configuration}/net10.0/HostEmulator.dll.</summary>
+        public static string EmulatorDll
+        {
+            get
+            {
+                // The test assembly lives in SecurityModule.Tests/bin/{Configuration}/net10.0/.
+                string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+                string path = Path.Combine(ProjectBuilder.RepoRoot, "Samples", "HostEmulator", "bin", configuration, "net10.0", "HostEmulator.dll");
+                Assert.True(File.Exists(path), "the host emulator is not built: " + path + " (dotnet build nanoSecurity.sln builds it)");
+                return path;
+            }
+        }
+
+        /// <summary>The KEY = VALUE lines of Samples/HostEmulator/asc_port.config.</summary>
+        public static IReadOnlyDictionary<string, string> DemoConfig()
+        {
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            string path = Path.Combine(ProjectBuilder.RepoRoot, "Samples", "HostEmulator", "asc_port.config");
+            foreach (string raw in File.ReadAllLines(path))
+            {
+                Match match = Regex.Match(raw, @"^\s*(ASC_(?:FIRST_COLLECTION|HIGH_PRIORITY|MEDIUM_PRIORITY|LOW_PRIORITY)_INTERVAL)\s*=\s*(\d+)");
+                if (match.Success)
+                {
+                    settings[match.Groups[1].Value] = match.Groups[2].Value;
+                }
+            }
+
+            Assert.Equal(4, settings.Count);
+            return settings;
+        }
+
+        /// <summary>The bodies of DIR/000001.json, 000002.json, …, checking that they are numbered without gaps.</summary>
+        public static IReadOnlyList<byte[]> ReadMessages(string folder)
+        {
+            string[] files = Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+            Assert.NotEmpty(files);
+            for (int i = 0; i < files.Length; i++)
+            {
+                Assert.Equal((i + 1).ToString("D6") + ".json", files[i]);
+            }
+
+            return files.Select(f => File.ReadAllBytes(Path.Combine(folder, f))).ToArray();
+        }
+
+        /// <summary>Every payload item of every ConnectionCreate event.</summary>
+        public static IEnumerable<JsonElement> Flows(IEnumerable<byte[]> messages) =>
+            messages
+                .SelectMany(m => JsonDocument.Parse(m).RootElement.GetProperty("Events").EnumerateArray())
+                .Where(e => e.GetProperty("Name").GetString() == "ConnectionCreate")
+                .SelectMany(e => e.GetProperty("Payload").EnumerateArray());
+
+        public static EmulatorRun Start(params string[] arguments)
+        {
+            string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+            if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet))
+            {
+                dotnet = "dotnet";
+            }
+
+            var start = new ProcessStartInfo(dotnet)
+            {
+                WorkingDirectory = ProjectBuilder.RepoRoot,
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+            };
+            start.ArgumentList.Add(EmulatorDll);
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+            {
+                string name = (string)variable.Key;
+                if (name.StartsWith("VSTEST_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("TESTINGPLATFORM_", StringComparison.OrdinalIgnoreCase))
+                {
+                    start.Environment.Remove(name);
+                }
+            }
+
+            var stdout = new StringBuilder();
+            var stderr = new StringBuilder();
+            using var process = new Process { StartInfo = start };
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (stdout)
+                    {
+                        stdout.Append(e.Data).Append('\n');
+                    }
+                }
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data != null)
+                {
+                    lock (stderr)
+                    {
+                        stderr.Append(e.Data).Append('\n');
+                    }
+                }
+            };
+            process.Start();
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            string commandLine = dotnet + " " + string.Join(" ", start.ArgumentList);
+            if (!process.WaitForExit((int)Timeout.TotalMilliseconds))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+                Assert.Fail("the emulator did not end within " + Timeout + ":\n$ " + commandLine + "\n" + stdout + stderr);
+            }
+
+            // WaitForExit() without a timeout also waits for the redirected streams' end.
+            process.WaitForExit();
+            lock (stdout)
+            {
+                lock (stderr)
+                {
+                    return new EmulatorRun(commandLine, process.ExitCode, stdout.ToString(), stderr.ToString());
+                }
+            }
+        }
+
+        public override string ToString() =>
+            "$ " + CommandLine + "\nexit code " + ExitCode + "\nstdout:\n" + StandardOutput + "stderr:\n" + StandardError;
+    }
+
+    /// <summary>A new temporary folder, deleted with what it holds.</summary>
+    internal sealed class TemporaryFolder : IDisposable
+    {
+        public TemporaryFolder()
+        {
+            Path = Directory.CreateTempSubdirectory("nanosecurity-emulator-").FullName;
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temporary folder.
+            }
+        }
+    }
+}
