@@ -35,6 +35,10 @@ public class GenerateAscPortConfig : Task
         Int("ASC_HIGH_PRIORITY_INTERVAL", 10, 1, 86400, "Seconds between high priority collections."),
         Int("ASC_MEDIUM_PRIORITY_INTERVAL", 30, 1, 86400, "Seconds between medium priority collections."),
         Int("ASC_LOW_PRIORITY_INTERVAL", 60, 1, 86400, "Seconds between low priority collections."),
+        Int("ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY", 420, 1, 2592000, "Default seconds within which high priority events are sent (twin highPriorityMessageFrequency)."),
+        Int("ASC_LOW_PRIORITY_MESSAGE_FREQUENCY", 18000, 1, 2592000, "Default seconds within which low priority events are sent (twin lowPriorityMessageFrequency)."),
+        Int("ASC_SNAPSHOT_FREQUENCY", 46800, 1, 2592000, "Default seconds between snapshots (twin snapshotFrequency)."),
+        Int("ASC_AGGREGATION_INTERVAL", 3600, 0, 2592000, "Default seconds of flow aggregation, 0 = off (twin aggregationIntervalConnectionCreate)."),
         Bool("ASC_COLLECTOR_HEARTBEAT_ENABLED", true, "collector_heartbeat_enabled", "Heartbeat collector compiled in."),
         Bool("ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED", true, "collector_system_information_enabled", "System information collector compiled in."),
         Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED", true, "collector_network_activity_enabled", "Network activity collector compiled in."),
@@ -225,24 +229,34 @@ public class GenerateAscPortConfig : Task
 
     private void CheckRelations(Dictionary<string, string> values, Dictionary<string, int> lines)
     {
-        if (_invalid.Contains("ASC_MAX_MESSAGE_SIZE") || _invalid.Contains("ASC_LOCAL_CACHE_SIZE"))
+        CheckNotAbove("ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY", "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY", values, lines);
+        CheckNotAbove("ASC_MAX_MESSAGE_SIZE", "ASC_LOCAL_CACHE_SIZE", values, lines);
+    }
+
+    /// <summary>
+    /// Requires the value of <paramref name="smaller"/> not to exceed that of <paramref name="larger"/>
+    /// (the module twin raises the same Conflict at run time).
+    /// </summary>
+    private void CheckNotAbove(string smaller, string larger, Dictionary<string, string> values, Dictionary<string, int> lines)
+    {
+        if (_invalid.Contains(smaller) || _invalid.Contains(larger))
         {
             return;
         }
 
-        long message = long.Parse(values["ASC_MAX_MESSAGE_SIZE"], CultureInfo.InvariantCulture);
-        long cache = long.Parse(values["ASC_LOCAL_CACHE_SIZE"], CultureInfo.InvariantCulture);
-        if (cache < message)
+        long low = long.Parse(values[smaller], CultureInfo.InvariantCulture);
+        long high = long.Parse(values[larger], CultureInfo.InvariantCulture);
+        if (high < low)
         {
-            // Name the line that set ASC_LOCAL_CACHE_SIZE, or, when the file leaves it at its
-            // default, the line that raised ASC_MAX_MESSAGE_SIZE above it.
+            // Name the line that set the larger key, or, when the file leaves it at its
+            // default, the line that raised the smaller one above it.
             int line;
-            if (!lines.TryGetValue("ASC_LOCAL_CACHE_SIZE", out line))
+            if (!lines.TryGetValue(larger, out line))
             {
-                lines.TryGetValue("ASC_MAX_MESSAGE_SIZE", out line);
+                lines.TryGetValue(smaller, out line);
             }
 
-            Error(line, "ASC_LOCAL_CACHE_SIZE = " + cache + " must be at least ASC_MAX_MESSAGE_SIZE = " + message);
+            Error(line, larger + " = " + high + " must be at least " + smaller + " = " + low);
         }
     }
 

@@ -64,7 +64,11 @@ namespace NanoSecurity.Tests.Build
                 "ASC_MAX_MESSAGE_SIZE = 8192",
                 "ASC_LOG_LEVEL = 2",
                 "",
-                "ASC_LOCAL_CACHE_SIZE = 4096");
+                "ASC_LOCAL_CACHE_SIZE = 4096",
+                "",
+                "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY = 300",
+                "ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY = 600",
+                "ASC_AGGREGATION_INTERVAL = 2592001");
             BuildResult build = _sandbox.Build("Malformed", config);
             _output.WriteLine(build.ToString());
 
@@ -74,8 +78,11 @@ namespace NanoSecurity.Tests.Build
             AssertError(build, config, 7, "ASC_COLLECTOR_LISTENING_PORTS_MAX_OBJECTS = 5000 is out of range 1..1024");
             AssertError(build, config, 9, "'ASC_LOG_LEVEL' is already set on line 2");
             AssertError(build, config, 11, "ASC_LOCAL_CACHE_SIZE = 4096 must be at least ASC_MAX_MESSAGE_SIZE = 8192");
+            AssertError(build, config, 13, "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY = 300 must be at least ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY = 600");
+            AssertError(build, config, 15, "ASC_AGGREGATION_INTERVAL = 2592001 is out of range 0..2592000");
             Assert.DoesNotContain(config + "(6)", build.Output);
             Assert.DoesNotContain(config + "(8)", build.Output);
+            Assert.DoesNotContain(config + "(14)", build.Output);
 
             // The build stopped at the config step: nothing was compiled.
             Assert.False(File.Exists(_sandbox.Dll("Malformed")), "a DLL was built from a malformed config");

@@ -22,6 +22,9 @@ namespace NanoSecurity
         internal static readonly SecurityEventKind MessageStatistics =
             new SecurityEventKind("MessageStatistics", "Periodic", "Operational", EventQueue.Low, false);
 
+        internal static readonly SecurityEventKind ConfigurationError =
+            new SecurityEventKind("ConfigurationError", "Triggered", "Operational", EventQueue.Low, false);
+
         internal readonly string Name;
         internal readonly EventQueue Queue;
 
