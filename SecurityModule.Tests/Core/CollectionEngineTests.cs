@@ -176,18 +176,21 @@ namespace NanoSecurity.Tests
         }
 
         [Fact]
-        public void ARealTimerDrivesCollection()
+        public void ItsOwnThreadDrivesCollection()
         {
             var h = new ModuleHarness();
 
-            // Time is already past the first collection window, so the timer's first tick collects.
+            // Link up first: moving the clock far ahead with the link down would rightly suspend
+            // the module. Then time jumps past the first collection and a link report wakes the
+            // driving thread from its wait, so its next tick collects.
             h.Clock.ElapsedMilliseconds = 10_000_000;
             h.Module.Start();
+            h.Module.SetLinkState(true);
             h.Clock.ElapsedMilliseconds = 20_000_000;
             h.Module.SetLinkState(true);
             try
             {
-                Assert.True(h.Sink.WaitFor(1, TimeSpan.FromSeconds(30)), "the timer never ran a collection");
+                Assert.True(h.Sink.WaitFor(1, TimeSpan.FromSeconds(30)), "the driving thread never ran a collection");
                 Assert.Equal(SecurityModuleState.Active, h.Module.State);
             }
             finally

@@ -12,23 +12,24 @@ namespace NanoSecurity
     /// Create it once with the target's ports, feed network activity through the
     /// Ipv4Connections and Ipv6Connections caches (where compiled in),
     /// tell it when the link to IoT Hub goes up or down with <see cref="SetLinkState"/>,
-    /// and call <see cref="Start"/>. A timer drives collection from then on.
+    /// and call <see cref="Start"/>. A thread of the module drives collection from then on.
     /// </remarks>
     public sealed class SecurityModule : IDisposable
     {
         /// <summary>The AgentVersion written in every message.</summary>
         public const string AgentVersion = "0.1.0";
 
-        // Longest timer wait: the engine is re-asked at least this often.
-        private const long MaxTimerDelay = 60 * 1000;
+        // Longest wait of the driving thread: the engine is re-asked at least this often.
+        private const long MaxWait = 60 * 1000;
 
         private readonly CollectionEngine _engine;
         private readonly MessageStatistics _messageStatistics = new MessageStatistics();
-        private readonly object _timerSync = new object();
+        private readonly object _driverSync = new object();
+        private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly string _agentId;
         private readonly IotHubSession _session;
-        private Timer _timer;
-        private bool _kicked;
+        private Thread _driver;
+        private bool _running;
 
         /// <summary>Creates the module; nothing runs until <see cref="Start"/>.</summary>
         /// <param name="options">Ports and identity.</param>
@@ -152,7 +153,7 @@ namespace NanoSecurity
 
         internal IotHubSession Session => _session;
 
-        /// <summary>Starts collecting, in state Pending, the timer that drives it and, with a connection string, the IoT Hub session.</summary>
+        /// <summary>Starts collecting, in state Pending, the thread that drives it and, with a connection string, the IoT Hub session.</summary>
         public void Start()
         {
             _engine.Start();
@@ -161,13 +162,17 @@ namespace NanoSecurity
                 _session.Start();
             }
 
-            lock (_timerSync)
+            lock (_driverSync)
             {
-                _timer = new Timer(OnTimer, null, 0, Timeout.Infinite);
+                // A thread of its own rather than a pool timer: on a PC a busy thread pool would delay
+                // collections, and on a device it is one small stack either way.
+                _running = true;
+                _driver = new Thread(Drive);
+                _driver.Start();
             }
         }
 
-        /// <summary>Stops collecting, the timer and the IoT Hub session.</summary>
+        /// <summary>Stops collecting, the thread that drives it and the IoT Hub session.</summary>
         public void Stop()
         {
             if (_session != null)
@@ -175,13 +180,18 @@ namespace NanoSecurity
                 _session.Stop();
             }
 
-            lock (_timerSync)
+            Thread driver;
+            lock (_driverSync)
             {
-                if (_timer != null)
-                {
-                    _timer.Dispose();
-                    _timer = null;
-                }
+                _running = false;
+                driver = _driver;
+                _driver = null;
+            }
+
+            if (driver != null)
+            {
+                _wake.Set();
+                driver.Join();
             }
 
             _engine.Stop();
@@ -196,12 +206,7 @@ namespace NanoSecurity
         public void SetLinkState(bool connected)
         {
             _engine.SetLinkState(connected);
-            lock (_timerSync)
-            {
-                _kicked = true;
-            }
-
-            Reschedule(0);
+            _wake.Set();
         }
 
         /// <summary>Counts a message the hub acknowledged, for MessageStatistics.</summary>
@@ -223,33 +228,33 @@ namespace NanoSecurity
             Stop();
         }
 
-        private void OnTimer(object state)
+        private void Drive()
         {
-            lock (_timerSync)
+            while (Running)
             {
-                _kicked = false;
-            }
+                long delay = _engine.Tick();
+                if (_session != null)
+                {
+                    _session.Wake();
+                }
 
-            long delay = _engine.Tick();
-            if (_session != null)
-            {
-                _session.Wake();
-            }
+                if (delay < 0)
+                {
+                    return;
+                }
 
-            if (delay >= 0)
-            {
-                Reschedule(delay > MaxTimerDelay ? MaxTimerDelay : delay);
+                // A link change during the tick has already set the event: the wait then ends at once.
+                _wake.WaitOne((int)(delay > MaxWait ? MaxWait : delay), false);
             }
         }
 
-        private void Reschedule(long delay)
+        private bool Running
         {
-            lock (_timerSync)
+            get
             {
-                if (_timer != null)
+                lock (_driverSync)
                 {
-                    // A kick that came while this tick ran must not be overwritten by its later delay.
-                    _timer.Change(_kicked ? 0 : (int)delay, Timeout.Infinite);
+                    return _running;
                 }
             }
         }
