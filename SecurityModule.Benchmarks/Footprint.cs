@@ -7,6 +7,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.Loader;
 using System.Text;
+using NanoSecurity.Testing;
 
 namespace NanoSecurity.Benchmarks
 {
@@ -28,12 +29,12 @@ namespace NanoSecurity.Benchmarks
 
         internal static int Run(string[] args)
         {
-            string root = RepoRoot();
+            string root = IsolatedBuild.FindRepoRoot(AppContext.BaseDirectory);
             string scratch = Path.Combine(Path.GetTempPath(), "nanoSecurity-footprint-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             bool keep = args.Contains("--keep");
             try
             {
-                string project = CopySecurityModule(root, scratch);
+                string project = IsolatedBuild.CopySecurityModule(root, scratch);
                 string configs = Path.Combine(scratch, "configs");
                 Directory.CreateDirectory(configs);
                 var variants = new List<Variant>
@@ -54,13 +55,18 @@ namespace NanoSecurity.Benchmarks
                     Variant v = variants[n];
                     string output = Path.Combine(scratch, "out", n.ToString(CultureInfo.InvariantCulture));
                     Directory.CreateDirectory(output);
-                    var arguments = new List<string> { "build", project, "-c", "Release", "--nologo", "-v", "q", "-nodeReuse:false", "-p:AscPortConfig=" + v.ConfigPath };
+                    var arguments = new List<string> { "-c", "Release", "-p:AscPortConfig=" + v.ConfigPath };
                     if (restored)
                     {
                         arguments.Add("--no-restore");
                     }
 
-                    RunDotnet(Path.GetDirectoryName(project), arguments);
+                    BuildResult build = IsolatedBuild.Build(project, arguments.ToArray());
+                    if (!build.Succeeded)
+                    {
+                        throw new InvalidOperationException("the footprint build failed:\n" + build);
+                    }
+
                     restored = true;
 
                     // One project folder is rebuilt for every config; keep each DLL aside.
@@ -164,106 +170,6 @@ namespace NanoSecurity.Benchmarks
             SystemInformation = DispatchProxy.Create<ISystemInformationSource, NullPort>(),
             ListeningPorts = DispatchProxy.Create<IListeningPortsSource, NullPort>(),
         });
-
-        internal static string RepoRoot()
-        {
-            foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            {
-                for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                {
-                    if (File.Exists(Path.Combine(dir.FullName, "nanoSecurity.sln")))
-                    {
-                        return dir.FullName;
-                    }
-                }
-            }
-
-            throw new InvalidOperationException("no nanoSecurity.sln above " + Directory.GetCurrentDirectory());
-        }
-
-        /// <summary>Copies what building SecurityModule needs (as SecurityModule.Tests/Build/ProjectBuilder does).</summary>
-        private static string CopySecurityModule(string root, string destination)
-        {
-            CopyDirectory(Path.Combine(root, "SecurityModule"), Path.Combine(destination, "SecurityModule"), true);
-            CopyDirectory(Path.Combine(root, "build"), Path.Combine(destination, "build"), true);
-            foreach (string file in Directory.EnumerateFiles(root))
-            {
-                string name = Path.GetFileName(file);
-                if (name == "asc_port.config"
-                    || name == "global.json"
-                    || name.Equals("NuGet.config", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("Directory.Build.", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("Directory.Packages.", StringComparison.OrdinalIgnoreCase))
-                {
-                    File.Copy(file, Path.Combine(destination, name), overwrite: true);
-                }
-            }
-
-            return Path.Combine(destination, "SecurityModule", "SecurityModule.csproj");
-        }
-
-        private static void CopyDirectory(string source, string destination, bool skipBuildOutput)
-        {
-            Directory.CreateDirectory(destination);
-            foreach (string file in Directory.EnumerateFiles(source))
-            {
-                File.Copy(file, Path.Combine(destination, Path.GetFileName(file)), overwrite: true);
-            }
-
-            foreach (string dir in Directory.EnumerateDirectories(source))
-            {
-                string name = Path.GetFileName(dir);
-                if (!(skipBuildOutput && (name == "bin" || name == "obj")))
-                {
-                    CopyDirectory(dir, Path.Combine(destination, name), false);
-                }
-            }
-        }
-
-        private static void RunDotnet(string workingDirectory, IEnumerable<string> arguments)
-        {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            // Started by `dotnet run`: the nested dotnet must find its SDK and MSBuild by itself.
-            foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-            {
-                string name = (string)variable.Key;
-                if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("_MSBuild", StringComparison.OrdinalIgnoreCase)
-                    || name.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase))
-                {
-                    start.Environment.Remove(name);
-                }
-            }
-
-            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            using var process = Process.Start(start);
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(5 * 60 * 1000))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException("dotnet " + string.Join(" ", arguments) + " did not end within 5 minutes");
-            }
-
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException("dotnet " + string.Join(" ", arguments) + " failed:\n" + stdout.Result + stderr.Result);
-            }
-        }
     }
 
     /// <summary>Sizes of an assembly, read with System.Reflection.Metadata.</summary>

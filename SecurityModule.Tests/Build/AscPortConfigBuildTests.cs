@@ -1,3 +1,4 @@
+using NanoSecurity.Testing;
 using System.Text;
 using Xunit;
 using Xunit.Abstractions;

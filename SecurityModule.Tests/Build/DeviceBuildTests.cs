@@ -1,3 +1,4 @@
+using NanoSecurity.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -3,48 +3,18 @@ using System.Diagnostics;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text;
+using NanoSecurity.Testing;
 using Xunit;
 
 namespace NanoSecurity.Tests.Build
 {
-    /// <summary>The outcome of one nested <c>dotnet</c> run.</summary>
-    internal sealed class BuildResult
-    {
-        internal BuildResult(string commandLine, int exitCode, string output, TimeSpan elapsed)
-        {
-            CommandLine = commandLine;
-            ExitCode = exitCode;
-            Output = output;
-            Elapsed = elapsed;
-        }
-
-        internal string CommandLine { get; }
-
-        internal int ExitCode { get; }
-
-        /// <summary>stdout and stderr, interleaved as they came.</summary>
-        internal string Output { get; }
-
-        internal TimeSpan Elapsed { get; }
-
-        internal bool Succeeded => ExitCode == 0;
-
-        public override string ToString()
-        {
-            return "$ " + CommandLine + "\nexit code " + ExitCode + " after " + Elapsed.TotalSeconds.ToString("0.0") + " s\n" + Output;
-        }
-    }
-
     /// <summary>
-    /// Runs <c>dotnet build</c> in a child process, from inside <c>dotnet test</c>, on a copy of
-    /// SecurityModule that lives outside the solution so the solution's bin/ and obj/ stay as
-    /// they are.
+    /// The build tests' use of <see cref="IsolatedBuild"/>: the repository this test assembly was
+    /// built from, its test configs, and builds that fail the test with their output.
     /// </summary>
     internal static class ProjectBuilder
     {
-        internal static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
-
-        private static readonly Lazy<string> Root = new Lazy<string>(FindRepoRoot);
+        private static readonly Lazy<string> Root = new Lazy<string>(() => IsolatedBuild.FindRepoRoot(AppContext.BaseDirectory));
 
         /// <summary>The folder that holds nanoSecurity.sln, found by walking up from the test assembly.</summary>
         internal static string RepoRoot => Root.Value;
@@ -60,71 +30,11 @@ namespace NanoSecurity.Tests.Build
             return path;
         }
 
-        private static string FindRepoRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "nanoSecurity.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("no nanoSecurity.sln above " + AppContext.BaseDirectory);
-        }
-
-        /// <summary>
-        /// Copies what building SecurityModule needs (the project without its bin/ and obj/,
-        /// build/, asc_port.config and the root files MSBuild and NuGet look up) into
-        /// <paramref name="destination"/>, and returns the path of the copied project.
-        /// </summary>
-        internal static string CopySecurityModule(string destination)
-        {
-            string root = RepoRoot;
-            Directory.CreateDirectory(destination);
-            CopyDirectory(Path.Combine(root, "SecurityModule"), Path.Combine(destination, "SecurityModule"), topLevelSkip: new[] { "bin", "obj" });
-            CopyDirectory(Path.Combine(root, "build"), Path.Combine(destination, "build"), topLevelSkip: new[] { "bin", "obj" });
-            foreach (string file in Directory.EnumerateFiles(root))
-            {
-                string name = Path.GetFileName(file);
-                if (name == "asc_port.config"
-                    || name == "global.json"
-                    || name.Equals("NuGet.config", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("Directory.Build.", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("Directory.Packages.", StringComparison.OrdinalIgnoreCase))
-                {
-                    File.Copy(file, Path.Combine(destination, name));
-                }
-            }
-
-            return Path.Combine(destination, "SecurityModule", "SecurityModule.csproj");
-        }
-
-        private static void CopyDirectory(string source, string destination, string[] topLevelSkip)
-        {
-            Directory.CreateDirectory(destination);
-            foreach (string file in Directory.EnumerateFiles(source))
-            {
-                File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
-            }
-
-            foreach (string dir in Directory.EnumerateDirectories(source))
-            {
-                string name = Path.GetFileName(dir);
-                if (Array.IndexOf(topLevelSkip, name) < 0)
-                {
-                    CopyDirectory(dir, Path.Combine(destination, name), Array.Empty<string>());
-                }
-            }
-        }
+        /// <summary>Copies what building SecurityModule needs into <paramref name="destination"/>; returns the copied project.</summary>
+        internal static string CopySecurityModule(string destination) => IsolatedBuild.CopySecurityModule(RepoRoot, destination);
 
         /// <summary><c>dotnet build PROJECT --nologo -v q -nodeReuse:false ARGS</c>.</summary>
-        internal static BuildResult Build(string project, params string[] arguments)
-        {
-            var all = new List<string> { "build", project, "--nologo", "-v", "q", "-nodeReuse:false" };
-            all.AddRange(arguments);
-            return RunDotnet(Path.GetDirectoryName(project), all);
-        }
+        internal static BuildResult Build(string project, params string[] arguments) => IsolatedBuild.Build(project, arguments);
 
         /// <summary>Like <see cref="Build"/>, and fails the test with the output unless it succeeded.</summary>
         internal static BuildResult BuildOrFail(string project, params string[] arguments)
@@ -132,90 +42,6 @@ namespace NanoSecurity.Tests.Build
             BuildResult result = Build(project, arguments);
             Assert.True(result.Succeeded, "the nested build failed:\n" + result);
             return result;
-        }
-
-        internal static BuildResult RunDotnet(string workingDirectory, IEnumerable<string> arguments)
-        {
-            // The test host runs under `dotnet test`, whose MSBuild left its own locations in
-            // the environment; a nested dotnet must find its SDK by itself.
-            string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet))
-            {
-                dotnet = "dotnet";
-            }
-
-            var start = new ProcessStartInfo(dotnet)
-            {
-                WorkingDirectory = workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                CreateNoWindow = true,
-            };
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-            {
-                string name = (string)variable.Key;
-                if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("_MSBuild", StringComparison.OrdinalIgnoreCase)
-                    || name.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("VSTEST_", StringComparison.OrdinalIgnoreCase)
-                    || name.StartsWith("TESTINGPLATFORM_", StringComparison.OrdinalIgnoreCase))
-                {
-                    start.Environment.Remove(name);
-                }
-            }
-
-            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-            start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-
-            var output = new StringBuilder();
-            var sync = new object();
-            var stopwatch = Stopwatch.StartNew();
-            using var process = new Process { StartInfo = start };
-            DataReceivedEventHandler append = (_, e) =>
-            {
-                if (e.Data != null)
-                {
-                    lock (sync)
-                    {
-                        output.Append(e.Data).Append('\n');
-                    }
-                }
-            };
-            process.OutputDataReceived += append;
-            process.ErrorDataReceived += append;
-            process.Start();
-            process.StandardInput.Close();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            string commandLine = dotnet + " " + string.Join(" ", start.ArgumentList) + "   (in " + workingDirectory + ")";
-            if (!process.WaitForExit((int)Timeout.TotalMilliseconds))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-                lock (sync)
-                {
-                    Assert.Fail("the nested build did not end within " + Timeout + ":\n$ " + commandLine + "\n" + output);
-                }
-            }
-
-            // A build server the build left behind may hold the pipes open: the process has
-            // ended, so give its remaining output a moment and go on without waiting for EOF.
-            Task.WaitAll(new Task[] { Task.Run(() => process.WaitForExit()) }, TimeSpan.FromSeconds(10));
-            stopwatch.Stop();
-            lock (sync)
-            {
-                return new BuildResult(commandLine, process.ExitCode, output.ToString(), stopwatch.Elapsed);
-            }
         }
     }
 
