@@ -313,42 +313,7 @@ namespace NanoSecurity.Tests.Twin
             return integer + fraction + exponent;
         }
 
-        /// <summary>Applies edits, each packed in a ulong: kind, position, byte.</summary>
-        private static byte[] Mutate(byte[] original, ulong[] edits)
-        {
-            var bytes = new List<byte>(original);
-            foreach (ulong edit in edits)
-            {
-                int kind = (int)(edit % 6);
-                int where = (int)(edit >> 3 & 0x7FFFFFFF);
-                ulong pick = edit >> 34;
-                byte value = pick % 4 == 3 ? (byte)(pick >> 2) : Interesting[(pick >> 2) % (ulong)Interesting.Length];
-                int at = bytes.Count == 0 ? 0 : where % bytes.Count;
-                switch (kind)
-                {
-                    case 0 when bytes.Count > 0:
-                        bytes[at] ^= (byte)(1 << (value & 7));
-                        break;
-                    case 1:
-                        bytes.Insert(where % (bytes.Count + 1), value);
-                        break;
-                    case 2 when bytes.Count > 0:
-                        bytes.RemoveAt(at);
-                        break;
-                    case 3 when bytes.Count > 0:
-                        bytes[at] = value;
-                        break;
-                    case 4:
-                        bytes.RemoveRange(at, bytes.Count - at);
-                        break;
-                    case 5 when bytes.Count > 0:
-                        bytes.RemoveRange(at, Math.Min(1 + value % 8, bytes.Count - at));
-                        break;
-                }
-            }
-
-            return bytes.ToArray();
-        }
+        private static byte[] Mutate(byte[] original, ulong[] edits) => ByteMutation.Apply(original, edits, Interesting);
 
         private static void Compare(byte[] document, Tally tally)
         {
