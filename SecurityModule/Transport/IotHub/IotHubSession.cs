@@ -51,6 +51,7 @@ namespace NanoSecurity
         private uint _inFlightSequence;
         private int _inFlightLength;
         private int _failedAttempts;
+        private long _renewAt;
 
         internal IotHubSession(
             IotHubConnectionString connection,
@@ -226,6 +227,8 @@ namespace NanoSecurity
 
         private bool TryConnect(DateTime utc)
         {
+            // Renewal counts from the token's creation, on the monotonic clock.
+            long renewAt = _clock.ElapsedMilliseconds + TokenLifetimeSeconds * 800L;
             long expiry = UnixSeconds(utc) + TokenLifetimeSeconds;
             string password = SasToken.Build(_connection.HostName, _connection.DeviceId, _connection.ModuleId, _connection.Key, expiry);
             try
@@ -247,6 +250,7 @@ namespace NanoSecurity
             lock (_sync)
             {
                 _connected = true;
+                _renewAt = renewAt;
             }
 
             LastError = null;
@@ -254,15 +258,25 @@ namespace NanoSecurity
             return true;
         }
 
+        private long RenewAt
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _renewAt;
+                }
+            }
+        }
+
         /// <summary>Why the last connection attempt failed, or null after a success.</summary>
         internal string LastError { get; private set; }
 
         private void Pump()
         {
-            long renewAt = _clock.ElapsedMilliseconds + TokenLifetimeSeconds * 800L;
             while (Running && IsConnected)
             {
-                if (_clock.ElapsedMilliseconds >= renewAt)
+                if (_clock.ElapsedMilliseconds >= RenewAt)
                 {
                     return;
                 }
