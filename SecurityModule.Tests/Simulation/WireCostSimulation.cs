@@ -135,6 +135,7 @@ namespace NanoSecurity.Tests.Simulation
             var ipv4 = new FamilyState(AscPortConfig.CollectorNetworkActivityMaxIpv4ObjectsInCache);
             var ipv6 = new FamilyState(AscPortConfig.CollectorNetworkActivityMaxIpv6ObjectsInCache);
             CollectionEngine engine = module.Engine;
+            engine.Configure(TestConfigurations.EveryCollection());
             engine.Start();
             engine.SetLinkState(true);
             int networkCollections = 0;

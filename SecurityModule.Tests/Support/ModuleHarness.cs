@@ -9,7 +9,8 @@ namespace NanoSecurity.Tests
             bool utcValid = true,
             ISystemInformationSource systemInformation = null,
             IListeningPortsSource listeningPorts = null,
-            ISecurityMessageObserver observer = null)
+            ISecurityMessageObserver observer = null,
+            AgentConfiguration configuration = null)
         {
             Clock = new FakeMonotonicClock { ElapsedMilliseconds = 1_000 };
             Utc = new FakeUtcClock(Clock);
@@ -31,6 +32,7 @@ namespace NanoSecurity.Tests
                 ListeningPorts = listeningPorts,
                 MessageObserver = observer,
             });
+            Module.Engine.Configure(configuration ?? TestConfigurations.EveryCollection());
         }
 
         public FakeMonotonicClock Clock { get; }

@@ -15,6 +15,20 @@ namespace NanoSecurity
         /// <summary>The group that decides how often it runs.</summary>
         internal abstract CollectorPriority Priority { get; }
 
+        /// <summary>The event type it writes, whose twin priority (High, Low, Off) decides how soon it is sent, or whether it runs at all.</summary>
+        internal abstract SecurityEventKind Kind { get; }
+
+        /// <summary>True for a snapshot of the device's state, taken once every <c>snapshotFrequency</c> rather than at every run of its group.</summary>
+        internal virtual bool IsSnapshot => false;
+
+        /// <summary>True when it only runs while nothing waits to be sent (a heartbeat has nothing to add to a message that is going anyway).</summary>
+        internal virtual bool OnlyWhenNothingQueued => false;
+
+        /// <summary>Takes the parts of a new configuration that concern this collector; called under the engine's lock.</summary>
+        internal virtual void Configure(AgentConfiguration configuration)
+        {
+        }
+
         /// <summary>Writes this collector's events for one collection.</summary>
         internal abstract void Collect(SecurityMessageWriter writer);
 

@@ -14,6 +14,14 @@ namespace NanoSecurity
     /// waits for it (flows keep aggregating meanwhile), so nothing is timestamped wrongly.
     /// The first collection comes at a random time in [FIRST, 2×FIRST) seconds so that a
     /// fleet booting together does not report together; all groups align on it.
+    /// <para>Sending follows the agent configuration (the twin, or asc_port.config's defaults):
+    /// events wait in one open message, which goes out when it is full or when the frequency of
+    /// the most urgent event in it has passed since that event was queued
+    /// (<c>highPriorityMessageFrequency</c> for High events, <c>lowPriorityMessageFrequency</c>
+    /// for Low). A collector whose event type is Off does not run; snapshots (SystemInformation,
+    /// ListeningPorts) run once every <c>snapshotFrequency</c>; the heartbeat only runs while
+    /// nothing is queued, so a message carries at most one. A frequency of 0 sends at the end
+    /// of the collection that queued the event, which is ThreadX's cadence.</para>
     /// </remarks>
     internal sealed class CollectionEngine
     {
@@ -40,6 +48,11 @@ namespace NanoSecurity
 
         private readonly long[] _nextDue = new long[GroupCount];
         private readonly bool[] _due = new bool[GroupCount];
+        private readonly AgentConfiguration _configuration = new AgentConfiguration();
+
+        // When the oldest High and Low events of the open message were queued; -1 for none.
+        private long _highQueuedAt = -1;
+        private long _lowQueuedAt = -1;
         private SecurityModuleState _state;
         private long _stateSince;
         private bool _linkUp;
@@ -63,6 +76,54 @@ namespace NanoSecurity
             _utc = utc;
             _random = random;
             _log = log;
+            Configure(AgentConfiguration.Defaults());
+        }
+
+        /// <summary>
+        /// Puts a configuration in force: cadence, priorities, snapshots, aggregation and message
+        /// size (a change of size first sends the open message). The sizes must already be
+        /// clamped to what was compiled in, as the twin parser does.
+        /// </summary>
+        /// <param name="configuration">Copied.</param>
+        internal void Configure(AgentConfiguration configuration)
+        {
+            lock (_sync)
+            {
+                _configuration.CopyFrom(configuration);
+                if (_writer.MaxMessageSize != configuration.MaxMessageSizeInBytes)
+                {
+                    FlushOpenMessage();
+                    _writer.MaxMessageSize = configuration.MaxMessageSizeInBytes;
+                }
+
+                for (int i = 0; i < _collectors.Length; i++)
+                {
+                    _collectors[i].Configure(_configuration);
+                }
+
+                _afterEveryCollection.Configure(_configuration);
+            }
+        }
+
+        /// <summary>Copies the configuration in force into <paramref name="target"/>.</summary>
+        internal void CopyConfiguration(AgentConfiguration target)
+        {
+            lock (_sync)
+            {
+                target.CopyFrom(_configuration);
+            }
+        }
+
+        /// <summary>Monotonic time, in ms, when the open message goes out unless it fills first; long.MaxValue when it is empty.</summary>
+        internal long SendDue
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return FlushDeadline();
+                }
+            }
         }
 
         internal SecurityModuleState State
@@ -168,6 +229,7 @@ namespace NanoSecurity
                 }
 
                 SuspendCollectors();
+                FlushOpenMessage();
                 Enter(SecurityModuleState.NotInitialized, _monotonic.ElapsedMilliseconds);
             }
         }
@@ -199,7 +261,12 @@ namespace NanoSecurity
                 }
 
                 bool waitingForTime = !Collect(now);
-                long next = long.MaxValue;
+                if (now >= FlushDeadline())
+                {
+                    FlushOpenMessage();
+                }
+
+                long next = FlushDeadline();
                 for (int g = 0; g < GroupCount; g++)
                 {
                     if (_nextDue[g] < next)
@@ -244,16 +311,20 @@ namespace NanoSecurity
             }
 
             _writer.SetTime(utc, _utc.UtcOffsetMinutes);
+            bool nothingQueued = _writer.IsEmpty;
             for (int i = 0; i < _collectors.Length; i++)
             {
-                if (_due[(int)_collectors[i].Priority])
+                Collector collector = _collectors[i];
+                if (_due[(int)collector.Priority] && ShouldRun(collector, now, nothingQueued))
                 {
-                    Run(_collectors[i], now);
+                    Run(collector, now);
                 }
             }
 
-            Run(_afterEveryCollection, now);
-            _writer.Flush();
+            if (ShouldRun(_afterEveryCollection, now, nothingQueued))
+            {
+                Run(_afterEveryCollection, now);
+            }
             for (int g = 0; g < GroupCount; g++)
             {
                 if (_due[g])
@@ -267,9 +338,23 @@ namespace NanoSecurity
             return true;
         }
 
+        private bool ShouldRun(Collector collector, long now, bool nothingQueued)
+        {
+            if (_configuration.PriorityOf(collector.Kind) == EventPriority.Off
+                || (collector.OnlyWhenNothingQueued && !nothingQueued))
+            {
+                return false;
+            }
+
+            return !collector.IsSnapshot
+                || collector.LastRun < 0
+                || now - collector.LastRun >= _configuration.SnapshotFrequency * Second;
+        }
+
         private void Run(Collector collector, long now)
         {
             collector.LastRun = now;
+            int written = _writer.EventsWritten;
             try
             {
                 collector.Collect(_writer);
@@ -283,6 +368,48 @@ namespace NanoSecurity
                     _log.Write(LogLevel.Error, "collector " + collector.Name + " failed: " + e.Message);
                 }
             }
+
+            if (_writer.IsEmpty)
+            {
+                // Whatever it wrote filled messages that already went out.
+                _highQueuedAt = -1;
+                _lowQueuedAt = -1;
+            }
+            else if (_writer.EventsWritten != written)
+            {
+                if (_configuration.PriorityOf(collector.Kind) == EventPriority.High)
+                {
+                    _highQueuedAt = _highQueuedAt < 0 ? now : _highQueuedAt;
+                }
+                else
+                {
+                    _lowQueuedAt = _lowQueuedAt < 0 ? now : _lowQueuedAt;
+                }
+            }
+        }
+
+        private long FlushDeadline()
+        {
+            long deadline = long.MaxValue;
+            if (_highQueuedAt >= 0)
+            {
+                deadline = _highQueuedAt + _configuration.HighPriorityMessageFrequency * Second;
+            }
+
+            if (_lowQueuedAt >= 0)
+            {
+                long low = _lowQueuedAt + _configuration.LowPriorityMessageFrequency * Second;
+                deadline = low < deadline ? low : deadline;
+            }
+
+            return deadline;
+        }
+
+        private void FlushOpenMessage()
+        {
+            _writer.Flush();
+            _highQueuedAt = -1;
+            _lowQueuedAt = -1;
         }
 
         private void Update(long now)
@@ -296,6 +423,8 @@ namespace NanoSecurity
                     }
                     else if (!_linkUp && now - _stateSince >= PendingTime)
                     {
+                        // What is queued goes to the offline cache; collection then stops.
+                        FlushOpenMessage();
                         SuspendCollectors();
                         Enter(SecurityModuleState.Suspended, now);
                     }

@@ -19,6 +19,9 @@ namespace NanoSecurity
         private const int CloseSize = 2;
         private const int IdSize = 16;
 
+        // ASC_MAX_MESSAGE_SIZE's own minimum: one event header always fits.
+        private const int MinMessageSize = 512;
+
         private readonly JsonWriter _json;
         private readonly string _header;
         private readonly ISecurityMessageSink _sink;
@@ -29,6 +32,7 @@ namespace NanoSecurity
         private readonly byte[] _id = new byte[IdSize];
         private readonly int[] _unitsInMessage = new int[2];
 
+        private int _capacity;
         private DateTime _utc;
         private int _offsetMinutes;
         private int _eventsInMessage;
@@ -47,6 +51,7 @@ namespace NanoSecurity
             MessageStatistics messages)
         {
             _json = new JsonWriter(maxMessageSize);
+            _capacity = maxMessageSize;
             _header = "{\"AgentVersion\":\"" + agentVersion + "\",\"AgentId\":\"" + agentId
                 + "\",\"MessageSchemaVersion\":\"1.0\",\"Events\":[";
             _random = random;
@@ -65,6 +70,36 @@ namespace NanoSecurity
         /// <summary>Messages handed to the sink, accepted or not.</summary>
         internal int MessagesFlushed { get; private set; }
 
+        /// <summary>Events written since the writer was made (those split over messages count once per part).</summary>
+        internal int EventsWritten { get; private set; }
+
+        /// <summary>True when no event waits in the open message.</summary>
+        internal bool IsEmpty => _eventsInMessage == 0;
+
+        /// <summary>
+        /// Bytes a message may take from now on: at most the buffer's size (ASC_MAX_MESSAGE_SIZE),
+        /// at least 512. Call between messages (after <see cref="Flush"/>).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">A message is open.</exception>
+        internal int MaxMessageSize
+        {
+            get
+            {
+                return _capacity;
+            }
+
+            set
+            {
+                if (_json.Length != 0)
+                {
+                    throw new InvalidOperationException("a message is open");
+                }
+
+                _capacity = value < MinMessageSize ? MinMessageSize : value > _json.Capacity ? _json.Capacity : value;
+                _json.Limit = _capacity;
+            }
+        }
+
         /// <summary>Sets the timestamps of the events written from now on.</summary>
         internal void SetTime(DateTime utc, int offsetMinutes)
         {
@@ -77,7 +112,8 @@ namespace NanoSecurity
         {
             WriteEventHeader(kind, true);
             _eventsInMessage++;
-            _json.Limit = _json.Capacity - CloseSize;
+            EventsWritten++;
+            _json.Limit = _capacity - CloseSize;
             _events.AddCollected(kind.Queue, 1);
             _unitsInMessage[(int)kind.Queue]++;
         }
@@ -172,7 +208,7 @@ namespace NanoSecurity
         {
             if (_eventsInMessage > 0)
             {
-                _json.Limit = _json.Capacity;
+                _json.Limit = _capacity;
                 _json.WriteRaw("]}");
                 MessagesFlushed++;
                 Observe();
@@ -231,9 +267,10 @@ namespace NanoSecurity
             }
             else
             {
-                _json.Limit = _json.Capacity - CloseSize;
+                _json.Limit = _capacity - CloseSize;
                 _json.WriteRaw("]}");
                 _eventsInMessage++;
+                EventsWritten++;
                 if (!_open.CountsItems)
                 {
                     _events.AddCollected(_open.Queue, 1);
@@ -241,7 +278,7 @@ namespace NanoSecurity
                 }
             }
 
-            _json.Limit = _json.Capacity - CloseSize;
+            _json.Limit = _capacity - CloseSize;
         }
 
         private void WriteEventHeader(SecurityEventKind kind, bool empty)
@@ -250,12 +287,12 @@ namespace NanoSecurity
             {
                 if (_json.Length == 0)
                 {
-                    _json.Limit = _json.Capacity - CloseSize;
+                    _json.Limit = _capacity - CloseSize;
                     _json.WriteRaw(_header);
                 }
 
                 _eventStart = _json.Length;
-                _json.Limit = _json.Capacity - (empty ? CloseSize : 2 * CloseSize);
+                _json.Limit = _capacity - (empty ? CloseSize : 2 * CloseSize);
                 if (_eventsInMessage > 0)
                 {
                     _json.WriteByte((byte)',');

@@ -12,6 +12,11 @@ namespace NanoSecurity
 
         internal override CollectorPriority Priority => CollectorPriority.Low;
 
+        /// <summary>A heartbeat is an empty SystemInformation event.</summary>
+        internal override SecurityEventKind Kind => SecurityEventKind.SystemInformation;
+
+        internal override bool OnlyWhenNothingQueued => true;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             writer.WriteEmptyEvent(SecurityEventKind.SystemInformation);

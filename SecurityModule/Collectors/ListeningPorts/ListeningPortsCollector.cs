@@ -22,6 +22,10 @@ namespace NanoSecurity
 
         internal override CollectorPriority Priority => CollectorPriority.Medium;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.ListeningPorts;
+
+        internal override bool IsSnapshot => true;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             _ports.Clear();

@@ -17,10 +17,19 @@ namespace NanoSecurity
         // held for a hash, a short chain walk and a few stores: the IP thread barely waits.
         private protected readonly object Sync = new object();
 
+        // What the table that is not recording holds: nothing (free, and clear), the flows of a
+        // recording table that filled up and was set aside (spilled), or flows the collector is
+        // reading (taken).
+        private const int StandbyFree = 0;
+        private const int StandbySpilled = 1;
+        private const int StandbyTaken = 2;
+
         private readonly FlowFilter _filter;
         private readonly int _capacity;
         private FlowTable _recording;
         private FlowTable _collected;
+        private int _standby;
+        private bool _spillWhenFull;
         private bool _suspended;
 
         private protected ConnectionCache(int capacity, FlowFilter filter, FlowTable first, FlowTable second)
@@ -51,8 +60,45 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>The table recording now; read only under <see cref="Sync"/>, and null while suspended.</summary>
-        private protected FlowTable Recording => _suspended ? null : _recording;
+        /// <summary>
+        /// Whether a full recording table is set aside for the collector, with the free one
+        /// recording in its place, instead of refusing new flows (flow aggregation: the tables
+        /// then hold a whole aggregation interval, and a busy interval is sent in parts). New
+        /// flows are refused only while a set-aside table still waits for the collector.
+        /// </summary>
+        internal bool SpillWhenFull
+        {
+            set
+            {
+                lock (Sync)
+                {
+                    _spillWhenFull = value;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The table that records the next packet, after setting a full one aside if it may;
+        /// null while suspended. Call under <see cref="Sync"/>.
+        /// </summary>
+        private protected FlowTable TableForRecord()
+        {
+            if (_suspended)
+            {
+                return null;
+            }
+
+            if (_spillWhenFull && _standby == StandbyFree && _recording.IsFull)
+            {
+                // O(1): the free table was cleared when the collector released it.
+                FlowTable full = _recording;
+                _recording = _collected;
+                _collected = full;
+                _standby = StandbySpilled;
+            }
+
+            return _recording;
+        }
 
         /// <summary>Makes recording a no-op and forgets what was recorded (module suspended).</summary>
         internal void Suspend()
@@ -62,6 +108,7 @@ namespace NanoSecurity
                 _suspended = true;
                 _recording.Clear();
                 _collected.Clear();
+                _standby = StandbyFree;
             }
         }
 
@@ -99,19 +146,69 @@ namespace NanoSecurity
         /// that was recording is returned for the collector to read. Call from one thread only.
         /// </summary>
         /// <remarks>
-        /// The caller should Clear the returned table once read, outside any lock; if it has not
-        /// by the next swap, that swap clears it (under the lock, making recorders wait longer) so
+        /// The caller should <see cref="Release"/> the returned table once read (it is cleared
+        /// outside any lock); if it has not by the next swap, that swap clears it (under the lock, making recorders wait longer) so
         /// an interval never carries flows of an older one.
         /// </remarks>
+        /// <exception cref="System.InvalidOperationException">A spilled table waits: take it first, or its flows would be lost.</exception>
         private protected FlowTable Swap()
         {
             lock (Sync)
             {
+                if (_standby == StandbySpilled)
+                {
+                    throw new System.InvalidOperationException("take the spilled table before swapping");
+                }
+
                 FlowTable drained = _recording;
                 _collected.Clear();
                 _recording = _collected;
                 _collected = drained;
+                _standby = StandbyTaken;
                 return drained;
+            }
+        }
+
+        /// <summary>
+        /// The table set aside because it filled up (see <see cref="SpillWhenFull"/>), for the
+        /// collector to read, or null when there is none. Call from the collector's thread only.
+        /// </summary>
+        private protected FlowTable TakeSpilled()
+        {
+            lock (Sync)
+            {
+                if (_standby != StandbySpilled)
+                {
+                    return null;
+                }
+
+                _standby = StandbyTaken;
+                return _collected;
+            }
+        }
+
+        /// <summary>
+        /// Clears the table the collector took (by a swap or as the spilled table)
+        /// and makes it free to take a full recording table again.
+        /// </summary>
+        internal void Release()
+        {
+            FlowTable taken;
+            lock (Sync)
+            {
+                if (_standby != StandbyTaken)
+                {
+                    return;
+                }
+
+                taken = _collected;
+            }
+
+            // Outside the lock: nothing records into a taken table, and only this thread frees it.
+            taken.Clear();
+            lock (Sync)
+            {
+                _standby = StandbyFree;
             }
         }
     }

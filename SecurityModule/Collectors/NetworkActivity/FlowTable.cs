@@ -60,6 +60,9 @@ namespace NanoSecurity
         /// <summary>Flows stored, at indexes 0..Count-1.</summary>
         internal int Count => _count;
 
+        /// <summary>True when a new flow would be refused.</summary>
+        internal bool IsFull => _count == _hitCounts.Length;
+
         /// <summary>New flows refused because the table was full while it was recording (a lower bound, see above).</summary>
         internal int DroppedFlows => _droppedFlows;
 

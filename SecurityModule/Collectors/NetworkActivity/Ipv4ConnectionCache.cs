@@ -43,7 +43,7 @@ namespace NanoSecurity
 
             lock (Sync)
             {
-                var table = (Ipv4FlowTable)Recording;
+                var table = (Ipv4FlowTable)TableForRecord();
                 return table != null && table.Record(direction, protocol, localAddress, localPort, remoteAddress, remotePort, bytes);
             }
         }
@@ -52,6 +52,12 @@ namespace NanoSecurity
         internal Ipv4FlowTable SwapForCollection()
         {
             return (Ipv4FlowTable)Swap();
+        }
+
+        /// <summary>The table set aside full, or null (see <see cref="ConnectionCache.SpillWhenFull"/>); <see cref="ConnectionCache.Release"/> it once read.</summary>
+        internal Ipv4FlowTable TakeSpilledForCollection()
+        {
+            return (Ipv4FlowTable)TakeSpilled();
         }
     }
 }

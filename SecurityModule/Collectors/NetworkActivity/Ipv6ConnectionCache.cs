@@ -57,7 +57,7 @@ namespace NanoSecurity
 
             lock (Sync)
             {
-                var table = (Ipv6FlowTable)Recording;
+                var table = (Ipv6FlowTable)TableForRecord();
                 return table != null
                     && table.Record(direction, protocol, localAddress, localOffset, localPort, remoteAddress, remoteOffset, remotePort, bytes);
             }
@@ -67,6 +67,12 @@ namespace NanoSecurity
         internal Ipv6FlowTable SwapForCollection()
         {
             return (Ipv6FlowTable)Swap();
+        }
+
+        /// <summary>The table set aside full, or null (see <see cref="ConnectionCache.SpillWhenFull"/>); <see cref="ConnectionCache.Release"/> it once read.</summary>
+        internal Ipv6FlowTable TakeSpilledForCollection()
+        {
+            return (Ipv6FlowTable)TakeSpilled();
         }
     }
 }

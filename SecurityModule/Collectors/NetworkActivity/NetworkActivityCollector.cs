@@ -2,9 +2,10 @@
 namespace NanoSecurity
 {
     /// <summary>
-    /// Drains the IPv4 and IPv6 flow caches into one ConnectionCreate event per collection,
-    /// one payload item per flow, with bytes and packets in ExtraDetails. Flows refused by a
-    /// full cache are counted as dropped in the High queue.
+    /// Drains the IPv4 and IPv6 flow caches into ConnectionCreate events, one payload item per
+    /// flow, with bytes and packets in ExtraDetails: at every run without aggregation (ThreadX),
+    /// or once per aggregation interval plus whatever a full cache set aside meanwhile. Flows
+    /// refused by a full cache are counted as dropped in the High queue.
     /// </summary>
     internal sealed class NetworkActivityCollector : Collector
     {
@@ -18,6 +19,8 @@ namespace NanoSecurity
         private readonly Ipv6ConnectionCache _ipv6;
         private readonly EventStatistics _statistics;
         private readonly byte[] _addresses = new byte[2 * Ipv6Size];
+        private long _aggregationInterval;
+        private long _lastDrain = -1;
 
         internal NetworkActivityCollector(Ipv4ConnectionCache ipv4, Ipv6ConnectionCache ipv6, EventStatistics statistics)
         {
@@ -30,20 +33,74 @@ namespace NanoSecurity
 
         internal override CollectorPriority Priority => CollectorPriority.High;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.ConnectionCreate;
+
+        /// <summary>
+        /// Milliseconds over which flows aggregate before they are sent; 0 drains the caches at
+        /// every run (ThreadX). While it is on, a cache that fills up sets its table aside for
+        /// the next run instead of refusing new flows.
+        /// </summary>
+        internal long AggregationInterval
+        {
+            get
+            {
+                return _aggregationInterval;
+            }
+
+            set
+            {
+                _aggregationInterval = value;
+                _ipv4.SpillWhenFull = value > 0;
+                _ipv6.SpillWhenFull = value > 0;
+            }
+        }
+
+        /// <summary>Aggregation follows <c>aggregationEnabledConnectionCreate</c> and <c>aggregationIntervalConnectionCreate</c>.</summary>
+        internal override void Configure(AgentConfiguration configuration)
+        {
+            AggregationInterval = configuration.AggregationEnabledConnectionCreate
+                ? configuration.AggregationIntervalConnectionCreate * 1000
+                : 0;
+        }
+
+        /// <summary>
+        /// Writes the tables set aside full since the last run and, when the aggregation interval
+        /// has passed (at every run without aggregation), drains the recording tables too.
+        /// </summary>
         internal override void Collect(SecurityMessageWriter writer)
         {
-            Ipv4FlowTable v4 = _ipv4.SwapForCollection();
-            Ipv6FlowTable v6 = _ipv6.SwapForCollection();
-            int dropped = v4.DroppedFlows + v6.DroppedFlows;
+            // The engine sets LastRun to the time of this run before calling.
+            long now = LastRun;
+            bool drain = _aggregationInterval <= 0 || _lastDrain < 0 || now - _lastDrain >= _aggregationInterval;
+            Ipv4FlowTable spilled4 = _ipv4.TakeSpilledForCollection();
+            Ipv6FlowTable spilled6 = _ipv6.TakeSpilledForCollection();
+            if (spilled4 != null || spilled6 != null)
+            {
+                Write(writer, spilled4, spilled6, false);
+            }
+
+            if (drain)
+            {
+                _lastDrain = now;
+                Write(writer, _ipv4.SwapForCollection(), _ipv6.SwapForCollection(), AscPortConfig.CollectorNetworkActivitySendEmptyEvents);
+            }
+        }
+
+        /// <summary>Writes two tables (either may be null) as one event, then releases them.</summary>
+        private void Write(SecurityMessageWriter writer, Ipv4FlowTable v4, Ipv6FlowTable v6, bool sendEmpty)
+        {
+            int count4 = v4 != null ? v4.Count : 0;
+            int count6 = v6 != null ? v6.Count : 0;
+            int dropped = (v4 != null ? v4.DroppedFlows : 0) + (v6 != null ? v6.DroppedFlows : 0);
             if (dropped > 0)
             {
                 _statistics.AddCollected(EventQueue.High, dropped);
                 _statistics.AddDropped(EventQueue.High, dropped);
             }
 
-            if (v4.Count + v6.Count == 0)
+            if (count4 + count6 == 0)
             {
-                if (AscPortConfig.CollectorNetworkActivitySendEmptyEvents)
+                if (sendEmpty)
                 {
                     // A Triggered ConnectionCreate may not be empty; this is the schema's empty form.
                     writer.WriteEmptyEvent(SecurityEventKind.SystemInformation);
@@ -52,13 +109,28 @@ namespace NanoSecurity
             else
             {
                 writer.BeginEvent(SecurityEventKind.ConnectionCreate);
-                WriteIpv4(writer, v4);
-                WriteIpv6(writer, v6);
+                if (count4 > 0)
+                {
+                    WriteIpv4(writer, v4);
+                }
+
+                if (count6 > 0)
+                {
+                    WriteIpv6(writer, v6);
+                }
+
                 writer.EndEvent();
             }
 
-            v4.Clear();
-            v6.Clear();
+            if (v4 != null)
+            {
+                _ipv4.Release();
+            }
+
+            if (v6 != null)
+            {
+                _ipv6.Release();
+            }
         }
 
         internal override void Suspend()

@@ -28,6 +28,8 @@ namespace NanoSecurity
         /// <summary>With the high priority group, so that an error is queued at the next collection.</summary>
         internal override CollectorPriority Priority => CollectorPriority.High;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.ConfigurationError;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             _pending.MoveTo(_taken);

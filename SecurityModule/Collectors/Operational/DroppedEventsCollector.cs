@@ -19,6 +19,8 @@ namespace NanoSecurity
         /// <summary>Not scheduled by group: the engine runs it after every collection.</summary>
         internal override CollectorPriority Priority => CollectorPriority.High;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.DroppedEventsStatistics;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             if (!_statistics.HasDrops)

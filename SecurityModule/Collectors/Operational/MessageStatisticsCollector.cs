@@ -18,6 +18,8 @@ namespace NanoSecurity
 
         internal override CollectorPriority Priority => CollectorPriority.Low;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.MessageStatistics;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             if (_statistics.IsEmpty)

@@ -27,6 +27,10 @@ namespace NanoSecurity
 
         internal override CollectorPriority Priority => CollectorPriority.Low;
 
+        internal override SecurityEventKind Kind => SecurityEventKind.SystemInformation;
+
+        internal override bool IsSnapshot => true;
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             _information.Clear();
