@@ -28,6 +28,7 @@ namespace NanoSecurity
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly string _agentId;
         private readonly IotHubSession _session;
+        private readonly ModuleTwin _twin;
         private Thread _driver;
         private bool _running;
 
@@ -65,6 +66,8 @@ namespace NanoSecurity
 
             // Registration order is the order of events in a message: High, Medium, Low.
             var collectors = new ArrayList();
+            var configurationErrors = new ConfigurationErrorList(ConfigurationErrorList.DefaultCapacity);
+            collectors.Add(new ConfigurationErrorCollector(configurationErrors));
 #if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
             FlowFilter filter = FlowFilter.FromConfig();
             Ipv4Connections = new Ipv4ConnectionCache(AscPortConfig.CollectorNetworkActivityMaxIpv4ObjectsInCache, filter);
@@ -97,10 +100,11 @@ namespace NanoSecurity
                 random,
                 log);
 
+            _twin = new ModuleTwin(_engine, queue, configurationErrors, log);
             if (ownSession)
             {
                 _session = new IotHubSession(
-                    connection, options.Channel, options.Port, queue, _engine, _messageStatistics,
+                    connection, options.Channel, options.Port, queue, _engine, _twin, _messageStatistics,
                     options.MonotonicClock, options.UtcClock, random, log);
             }
         }
@@ -150,6 +154,8 @@ namespace NanoSecurity
         }
 
         internal CollectionEngine Engine => _engine;
+
+        internal ModuleTwin Twin => _twin;
 
         internal IotHubSession Session => _session;
 
@@ -220,6 +226,44 @@ namespace NanoSecurity
         public void ReportMessageFailed()
         {
             _messageStatistics.AddFailed();
+        }
+
+        /// <summary>
+        /// Applies a document of the <c>azureiotsecurity</c> module twin, when the application
+        /// holds the IoT Hub connection (<see cref="SecurityModuleOptions.MessageSink"/>); the
+        /// module's own session does this by itself. An invalid document changes nothing and
+        /// is reported in a ConfigurationError event; a stale patch is ignored.
+        /// </summary>
+        /// <param name="utf8">The document: the whole twin (answer to a twin GET) or a desired-properties patch.</param>
+        /// <param name="offset">Index of its first byte.</param>
+        /// <param name="count">Its length in bytes.</param>
+        /// <param name="isFullTwin">True for the whole twin, false for a desired patch.</param>
+        /// <returns>True when the configuration in force changed: report it with <see cref="GetReportedProperties"/>.</returns>
+        public bool ApplyTwin(byte[] utf8, int offset, int count, bool isFullTwin)
+        {
+            if (utf8 == null)
+            {
+                throw new ArgumentNullException("utf8");
+            }
+
+            bool changed;
+            _twin.Apply(utf8, offset, count, isFullTwin, out changed);
+            _wake.Set();
+            return changed;
+        }
+
+        /// <summary>
+        /// The configuration in force as a reported-properties patch, UTF-8 JSON, for the
+        /// application to send at start and after every change (module's own session: done for you).
+        /// </summary>
+        /// <returns>A new array holding the document.</returns>
+        public byte[] GetReportedProperties()
+        {
+            var json = new JsonWriter(ReportedPropertiesWriter.MaxLength);
+            _twin.TakeReport(json);
+            var document = new byte[json.Length];
+            Array.Copy(json.Buffer, document, json.Length);
+            return document;
         }
 
         /// <summary>Same as <see cref="Stop"/>.</summary>

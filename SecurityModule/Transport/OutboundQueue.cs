@@ -59,6 +59,7 @@ namespace NanoSecurity
         private int _count;
         private int _end;
         private int _usedBytes;
+        private int _budget;
         private uint _oldestSequence;
 
         /// <summary>Allocates the cache.</summary>
@@ -80,6 +81,7 @@ namespace NanoSecurity
             _events = events;
             _messages = messages;
             _ring = new byte[capacityBytes];
+            _budget = capacityBytes;
             int records = capacityBytes / MinimumMessageSize;
             if (records < 1)
             {
@@ -96,6 +98,34 @@ namespace NanoSecurity
         internal int Capacity
         {
             get { return _ring.Length; }
+        }
+
+        /// <summary>
+        /// Bytes the cached messages may take, at most <see cref="Capacity"/> (the twin's
+        /// <c>maxLocalCacheSizeInBytes</c> can lower it, never raise it). Lowering it drops the
+        /// oldest messages that no longer fit, counted as any other drop.
+        /// </summary>
+        internal int Budget
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _budget;
+                }
+            }
+
+            set
+            {
+                lock (_lock)
+                {
+                    _budget = value < 1 ? 1 : value > _ring.Length ? _ring.Length : value;
+                    while (_usedBytes > _budget)
+                    {
+                        DropOldest();
+                    }
+                }
+            }
         }
 
         /// <summary>Messages waiting.</summary>
@@ -139,7 +169,7 @@ namespace NanoSecurity
         /// <param name="length">Bytes of the message, from index 0; at least 1.</param>
         /// <param name="highEvents">Events of the High queue in it.</param>
         /// <param name="lowEvents">Events of the Low queue in it.</param>
-        /// <returns>False when the message is larger than the whole cache: nothing is dropped, the caller counts it.</returns>
+        /// <returns>False when the message is larger than the whole cache (its <see cref="Budget"/>): nothing is dropped, the caller counts it.</returns>
         public bool TryAccept(byte[] body, int length, int highEvents, int lowEvents)
         {
             if (body == null)
@@ -152,15 +182,15 @@ namespace NanoSecurity
                 throw new ArgumentOutOfRangeException();
             }
 
-            if (length > _ring.Length)
-            {
-                return false;
-            }
-
             lock (_lock)
             {
+                if (length > _budget)
+                {
+                    return false;
+                }
+
                 int offset = FindRoom(length);
-                while (offset < 0)
+                while (offset < 0 || _usedBytes + length > _budget)
                 {
                     DropOldest();
                     offset = FindRoom(length);

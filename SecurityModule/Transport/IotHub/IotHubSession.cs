@@ -13,6 +13,13 @@ namespace NanoSecurity
     /// refused connection is retried with exponential backoff and jitter, capped at 60 s; an
     /// authorization failure backs off the same way, so a wrong key never makes a tight loop.
     /// The token is renewed by reconnecting at 80% of its lifetime.
+    /// <para>Twin: on every connection the session subscribes to the twin's answers and desired
+    /// patches, GETs the whole twin, and once that is answered reports the configuration in
+    /// force whenever it has not been reported (at start, and after every applied change).
+    /// One twin request is outstanding at a time; 429 and 5xx answers are retried with
+    /// backoff, an unanswered request after <see cref="TwinRequestTimeoutMilliseconds"/>, and
+    /// a 400 to a report is logged and not repeated (the hub would refuse it again).
+    /// Desired patches are applied as they arrive, on the client's reader thread.</para>
     /// </remarks>
     internal sealed class IotHubSession : IMqttClientHandler
     {
@@ -23,6 +30,11 @@ namespace NanoSecurity
         private const int KeepAliveSeconds = 60;
         private const int ConnectTimeoutMilliseconds = 30 * 1000;
         private const int IdleWaitMilliseconds = 500;
+        private const int SubscribeTimeoutMilliseconds = 30 * 1000;
+        private const int TwinRequestTimeoutMilliseconds = 30 * 1000;
+        private const int StatusOk = 200;
+        private const int StatusTooManyRequests = 429;
+        private const int StatusServerError = 500;
 
         // Room for the PUBLISH header and topic around a message body.
         private const int PacketOverhead = 1024;
@@ -43,6 +55,8 @@ namespace NanoSecurity
         private readonly byte[] _body;
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly object _sync = new object();
+        private readonly ModuleTwin _twin;
+        private readonly JsonWriter _report;
 
         private Thread _thread;
         private bool _running;
@@ -53,12 +67,23 @@ namespace NanoSecurity
         private int _failedAttempts;
         private long _renewAt;
 
+        // Twin requests, guarded by _sync: the one outstanding (request id 0 for none), whether
+        // this connection's GET was answered, and the backoff after a throttled request.
+        private int _lastRid;
+        private int _pendingRid;
+        private bool _pendingIsGet;
+        private long _pendingSince;
+        private bool _twinFetched;
+        private long _twinRetryAt;
+        private int _twinRetries;
+
         internal IotHubSession(
             IotHubConnectionString connection,
             INetworkChannel channel,
             int port,
             OutboundQueue queue,
             CollectionEngine engine,
+            ModuleTwin twin,
             MessageStatistics messages,
             IMonotonicClock clock,
             IUtcClock utc,
@@ -69,6 +94,8 @@ namespace NanoSecurity
             _port = port;
             _queue = queue;
             _engine = engine;
+            _twin = twin;
+            _report = twin != null ? new JsonWriter(ReportedPropertiesWriter.MaxLength) : null;
             _messages = messages;
             _clock = clock;
             _utc = utc;
@@ -143,6 +170,75 @@ namespace NanoSecurity
 
         void IMqttClientHandler.OnMessageReceived(string topic, byte[] payload, int offset, int count)
         {
+            if (_twin == null)
+            {
+                return;
+            }
+
+            if (TwinTopics.IsDesiredPatch(topic))
+            {
+                _twin.Apply(payload, offset, count, false);
+                _wake.Set();
+                return;
+            }
+
+            int status, rid;
+            if (!TwinTopics.TryParseResponse(topic, out status, out rid))
+            {
+                return;
+            }
+
+            bool isGet;
+            bool retry = status == StatusTooManyRequests || status >= StatusServerError;
+            lock (_sync)
+            {
+                if (rid == 0 || rid != _pendingRid)
+                {
+                    // The answer to a request given up on (timed out, or of an older connection).
+                    return;
+                }
+
+                isGet = _pendingIsGet;
+                _pendingRid = 0;
+                if (retry)
+                {
+                    _twinRetries++;
+                    _twinRetryAt = _clock.ElapsedMilliseconds + RetryDelay(_twinRetries);
+                }
+                else
+                {
+                    _twinRetries = 0;
+                }
+            }
+
+            if (isGet)
+            {
+                if (status == StatusOk)
+                {
+                    _twin.Apply(payload, offset, count, true);
+                }
+
+                if (!retry)
+                {
+                    // Another refusal would come again: go on with the configuration in force.
+                    lock (_sync)
+                    {
+                        _twinFetched = true;
+                    }
+                }
+            }
+            else if (retry)
+            {
+                _twin.ReportFailed();
+            }
+
+            if (status / 100 != 2 && Logger.WarningEnabled)
+            {
+                _log.Write(LogLevel.Warning, "twin " + (isGet ? "GET" : "reported PATCH") + " answered " + status.ToString()
+                    + (retry ? ", retrying" : ", not retried"));
+            }
+
+            _wake.Set();
         }
 
         void IMqttClientHandler.OnPublishAcknowledged(ushort packetId)
@@ -247,10 +343,20 @@ namespace NanoSecurity
                 return false;
             }
 
+            if (_twin != null && !SubscribeToTwin())
+            {
+                _client.Disconnect();
+                return false;
+            }
+
             lock (_sync)
             {
                 _connected = true;
                 _renewAt = renewAt;
+                _pendingRid = 0;
+                _twinFetched = false;
+                _twinRetryAt = 0;
+                _twinRetries = 0;
             }
 
             LastError = null;
@@ -281,8 +387,109 @@ namespace NanoSecurity
                     return;
                 }
 
+                if (_twin != null)
+                {
+                    ServiceTwin();
+                }
+
                 PublishOldest();
                 _wake.WaitOne(IdleWaitMilliseconds, false);
+            }
+        }
+
+        private bool SubscribeToTwin()
+        {
+            try
+            {
+                _client.Subscribe(TwinTopics.ResponseFilter, 0, SubscribeTimeoutMilliseconds);
+                _client.Subscribe(TwinTopics.DesiredFilter, 0, SubscribeTimeoutMilliseconds);
+                return true;
+            }
+            catch (Exception e)
+            {
+                if (Logger.ErrorEnabled)
+                {
+                    _log.Write(LogLevel.Error, "IoT Hub twin subscription failed: " + e.Message);
+                }
+
+                LastError = e.Message;
+                return false;
+            }
+        }
+
+        /// <summary>Sends the twin request due, if any: the GET of this connection first, then a report.</summary>
+        private void ServiceTwin()
+        {
+            long now = _clock.ElapsedMilliseconds;
+            int rid;
+            bool isGet;
+            lock (_sync)
+            {
+                if (!_connected)
+                {
+                    return;
+                }
+
+                if (_pendingRid != 0)
+                {
+                    if (now - _pendingSince < TwinRequestTimeoutMilliseconds)
+                    {
+                        return;
+                    }
+
+                    // Unanswered: ask again.
+                    if (!_pendingIsGet)
+                    {
+                        _twin.ReportFailed();
+                    }
+
+                    _pendingRid = 0;
+                }
+
+                if (now < _twinRetryAt || (_twinFetched && !_twin.ReportPending))
+                {
+                    return;
+                }
+
+                isGet = !_twinFetched;
+                _lastRid = _lastRid == int.MaxValue ? 1 : _lastRid + 1;
+                rid = _lastRid;
+                _pendingRid = rid;
+                _pendingIsGet = isGet;
+                _pendingSince = now;
+            }
+
+            try
+            {
+                if (isGet)
+                {
+                    _client.Publish(TwinTopics.Get(rid), _body, 0, 0, 0);
+                }
+                else if (_twin.TakeReport(_report))
+                {
+                    _client.Publish(TwinTopics.ReportedPatch(rid), _report.Buffer, 0, _report.Length, 0);
+                }
+                else
+                {
+                    // Cannot happen: the buffer holds the longest document (ReportedPropertiesWriter.MaxLength).
+                    lock (_sync)
+                    {
+                        _pendingRid = 0;
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // The client reports the lost link through OnConnectionLost; the next connection asks again.
+                if (!isGet)
+                {
+                    _twin.ReportFailed();
+                }
+
+                lock (_sync)
+                {
+                    _pendingRid = 0;
+                }
             }
         }
 
@@ -324,7 +531,8 @@ namespace NanoSecurity
             }
         }
 
-        private int Backoff(int attempt)
+        /// <summary>1 s, doubling up to 60 s, without jitter (called on the reader thread, which has no randomness of its own).</summary>
+        private static int RetryDelay(int attempt)
         {
             int delay = FirstBackoffMilliseconds;
             for (int i = 1; i < attempt && delay < MaxBackoffMilliseconds; i++)
@@ -332,10 +540,12 @@ namespace NanoSecurity
                 delay *= 2;
             }
 
-            if (delay > MaxBackoffMilliseconds)
-            {
-                delay = MaxBackoffMilliseconds;
-            }
+            return delay > MaxBackoffMilliseconds ? MaxBackoffMilliseconds : delay;
+        }
+
+        private int Backoff(int attempt)
+        {
+            int delay = RetryDelay(attempt);
 
             // Jitter in [delay/2, delay): devices that lost the hub together do not return together.
             return delay / 2 + _random.Next(delay / 2);

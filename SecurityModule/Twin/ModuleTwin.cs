@@ -1,0 +1,166 @@
+namespace NanoSecurity
+{
+    /// <summary>
+    /// The module's side of the <c>azureiotsecurity</c> twin: applies the documents IoT Hub
+    /// sends (the full twin, desired patches) to the configuration in force, hands it to the
+    /// engine and the offline cache, queues the configuration errors, and says when the
+    /// reported properties must be sent again.
+    /// </summary>
+    /// <remarks>
+    /// Documents come on the transport's reader thread and reports go out on its session
+    /// thread, so every member locks. Versions: the highest <c>$version</c> of any document
+    /// that was not stale is kept, so a patch that IoT Hub sent before a GET answer that
+    /// already holds it changes nothing (see <see cref="TwinConfigurationParser"/>).
+    /// </remarks>
+    internal sealed class ModuleTwin
+    {
+        private readonly object _sync = new object();
+        private readonly TwinConfigurationParser _parser;
+        private readonly AgentConfiguration _current = AgentConfiguration.Defaults();
+        private readonly ConfigurationErrorList _errors;
+        private readonly CollectionEngine _engine;
+        private readonly OutboundQueue _queue;
+        private readonly Logger _log;
+        private long _lastVersion = -1;
+
+        // The configuration in force has not been reported yet: true at start, so that the
+        // hub learns what a device without any twin configuration does.
+        private bool _reportPending = true;
+
+        /// <summary>Wires the twin to what it configures.</summary>
+        /// <param name="engine">Takes every configuration applied.</param>
+        /// <param name="queue">The offline cache whose budget follows maxLocalCacheSizeInBytes; null when the application sends the messages.</param>
+        /// <param name="errors">Receives the configuration errors, for the ConfigurationError collector.</param>
+        /// <param name="log">Where applied and refused documents are logged.</param>
+        internal ModuleTwin(CollectionEngine engine, OutboundQueue queue, ConfigurationErrorList errors, Logger log)
+        {
+            _engine = engine;
+            _queue = queue;
+            _errors = errors;
+            _log = log;
+            _parser = new TwinConfigurationParser(_current);
+        }
+
+        /// <summary>True while the configuration in force has not been reported.</summary>
+        internal bool ReportPending
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _reportPending;
+                }
+            }
+        }
+
+        /// <summary>The highest <c>$version</c> of the desired properties seen; -1 before any.</summary>
+        internal long DesiredVersion
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _lastVersion;
+                }
+            }
+        }
+
+        /// <summary>Reads a twin document and puts it in force when it is acceptable and not stale.</summary>
+        /// <param name="utf8">Buffer holding the document; read in place, not kept.</param>
+        /// <param name="offset">Index of its first byte.</param>
+        /// <param name="count">Its length in bytes.</param>
+        /// <param name="isFullTwin">True for the answer to a twin GET, false for a desired-properties PATCH.</param>
+        /// <returns>What was done with it.</returns>
+        internal TwinUpdateStatus Apply(byte[] utf8, int offset, int count, bool isFullTwin)
+        {
+            bool changed;
+            return Apply(utf8, offset, count, isFullTwin, out changed);
+        }
+
+        /// <summary>Same as <see cref="Apply(byte[], int, int, bool)"/>, telling whether the configuration in force changed.</summary>
+        internal TwinUpdateStatus Apply(byte[] utf8, int offset, int count, bool isFullTwin, out bool changed)
+        {
+            lock (_sync)
+            {
+                TwinUpdateStatus status = _parser.Apply(utf8, offset, count, isFullTwin, _lastVersion, _current, _errors);
+                if (status != TwinUpdateStatus.Stale && _parser.Version > _lastVersion)
+                {
+                    _lastVersion = _parser.Version;
+                }
+
+                changed = status == TwinUpdateStatus.Applied && _parser.Changed;
+                if (changed)
+                {
+                    _engine.Configure(_current);
+                    if (_queue != null)
+                    {
+                        _queue.Budget = _current.MaxLocalCacheSizeInBytes;
+                    }
+
+                    _reportPending = true;
+                }
+
+                if (Logger.InformationEnabled)
+                {
+                    _log.Write(
+                        status == TwinUpdateStatus.Rejected ? LogLevel.Warning : LogLevel.Information,
+                        (isFullTwin ? "twin" : "desired patch") + " version " + _parser.Version.ToString() + ": " + StatusName(status, _parser.Changed));
+                }
+
+                return status;
+            }
+        }
+
+        /// <summary>
+        /// Writes the configuration in force as a reported-properties document and counts it as
+        /// reported; call <see cref="ReportFailed"/> if it does not reach the hub.
+        /// </summary>
+        /// <param name="json">Cleared, then holds the document.</param>
+        /// <returns>False when it did not fit in <paramref name="json"/>.</returns>
+        internal bool TakeReport(JsonWriter json)
+        {
+            lock (_sync)
+            {
+                json.Clear();
+                if (!ReportedPropertiesWriter.Write(json, _current))
+                {
+                    return false;
+                }
+
+                _reportPending = false;
+                return true;
+            }
+        }
+
+        /// <summary>The last report did not reach the hub: send it again.</summary>
+        internal void ReportFailed()
+        {
+            lock (_sync)
+            {
+                _reportPending = true;
+            }
+        }
+
+        /// <summary>Copies the configuration in force into <paramref name="target"/>.</summary>
+        internal void CopyConfiguration(AgentConfiguration target)
+        {
+            lock (_sync)
+            {
+                target.CopyFrom(_current);
+            }
+        }
+
+        private static string StatusName(TwinUpdateStatus status, bool changed)
+        {
+            switch (status)
+            {
+                case TwinUpdateStatus.Applied:
+                    return changed ? "applied" : "applied, no change";
+                case TwinUpdateStatus.Rejected:
+                    return "rejected, configuration unchanged (see ConfigurationError)";
+                default:
+                    return "stale, ignored";
+            }
+        }
+    }
+}
