@@ -2,17 +2,21 @@ using System;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace NanoSecurity.Testing
 {
     /// <summary>
     /// IoT Hub's MQTT rules as pure functions, so that the broker only wires them to MQTTnet:
-    /// CONNECT (client id, user name, SAS token), PUBLISH and SUBSCRIBE topics.
+    /// CONNECT (client id, user name, SAS token), PUBLISH and SUBSCRIBE topics, twin requests.
     /// See security-messages-and-iothub-mqtt.md, section 4.
     /// </summary>
     internal static class IotHubRules
     {
         private const string SasPrefix = "SharedAccessSignature ";
+        private const string TwinGetPrefix = "$iothub/twin/GET/";
+        private const string TwinReportedPrefix = "$iothub/twin/PATCH/properties/reported/";
 
         /// <summary>Decides on a CONNECT.</summary>
         /// <param name="hostName">The hub name the broker plays.</param>
@@ -155,8 +159,8 @@ namespace NanoSecurity.Testing
             }
 
             if (isTelemetry
-                || topic.StartsWith("$iothub/twin/GET/", StringComparison.Ordinal)
-                || topic.StartsWith("$iothub/twin/PATCH/properties/reported/", StringComparison.Ordinal)
+                || topic.StartsWith(TwinGetPrefix, StringComparison.Ordinal)
+                || topic.StartsWith(TwinReportedPrefix, StringComparison.Ordinal)
                 || topic.StartsWith("$iothub/methods/res/", StringComparison.Ordinal))
             {
                 return null;
@@ -179,6 +183,103 @@ namespace NanoSecurity.Testing
             }
 
             return "topic filter is not one IoT Hub offers to this identity";
+        }
+
+        /// <summary>Reads an accepted twin request topic; null for a topic that is no twin request.</summary>
+        /// <param name="topic">e.g. "$iothub/twin/GET/?$rid=1" or "$iothub/twin/PATCH/properties/reported/?$rid=2".</param>
+        /// <returns><see cref="TwinRequest.Get"/> or <see cref="TwinRequest.Patch"/>, and the "$rid" parameter as sent ("" when absent).</returns>
+        public static (string Kind, string Rid)? ParseTwinRequest(string topic)
+        {
+            string kind;
+            if (topic.StartsWith(TwinGetPrefix, StringComparison.Ordinal))
+            {
+                kind = TwinRequest.Get;
+            }
+            else if (topic.StartsWith(TwinReportedPrefix, StringComparison.Ordinal))
+            {
+                kind = TwinRequest.Patch;
+            }
+            else
+            {
+                return null;
+            }
+
+            // The SDKs echo the rid back as they sent it, so it is not percent-decoded.
+            int query = topic.IndexOf('?');
+            Dictionary<string, string>? parameters = query < 0 ? null : ParseQuery(topic.Substring(query + 1));
+            return (kind, parameters != null && parameters.TryGetValue("$rid", out string? rid) ? rid : string.Empty);
+        }
+
+        /// <summary>
+        /// Checks twin properties (a reported PATCH, or desired properties set by the cloud side): a JSON
+        /// object whose property names IoT Hub accepts. Null when acceptable.
+        /// </summary>
+        /// <param name="json">The JSON text.</param>
+        /// <param name="properties">The parsed object when acceptable; otherwise null.</param>
+        /// <returns>Null, or why IoT Hub would answer 400.</returns>
+        public static string? CheckTwinProperties(string json, out JsonObject? properties)
+        {
+            properties = null;
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            }
+            catch (JsonException e)
+            {
+                return "not valid JSON: " + e.Message;
+            }
+
+            if (node is not JsonObject root)
+            {
+                return "not a JSON object";
+            }
+
+            string? badName = FindBadPropertyName(root);
+            if (badName != null)
+            {
+                return $"property name '{badName}' holds '.', '$', a space or a control character";
+            }
+
+            properties = root;
+            return null;
+        }
+
+        /// <summary>IoT Hub refuses twin property names with '.', '$', ' ' or a control character, at any depth.</summary>
+        private static string? FindBadPropertyName(JsonNode? node)
+        {
+            if (node is JsonObject obj)
+            {
+                foreach ((string name, JsonNode? value) in obj)
+                {
+                    foreach (char c in name)
+                    {
+                        if (c == '.' || c == '$' || c == ' ' || char.IsControl(c))
+                        {
+                            return name;
+                        }
+                    }
+
+                    string? inner = FindBadPropertyName(value);
+                    if (inner != null)
+                    {
+                        return inner;
+                    }
+                }
+            }
+            else if (node is JsonArray array)
+            {
+                foreach (JsonNode? item in array)
+                {
+                    string? inner = FindBadPropertyName(item);
+                    if (inner != null)
+                    {
+                        return inner;
+                    }
+                }
+            }
+
+            return null;
         }
 
         private static Dictionary<string, string>? ParseQuery(string query)

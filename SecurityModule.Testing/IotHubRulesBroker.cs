@@ -7,7 +7,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
+using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -35,6 +39,18 @@ namespace NanoSecurity.Testing
     /// <item>A PUBLISH or SUBSCRIBE breaking a rule closes the connection, as IoT Hub does, and is recorded in
     /// <see cref="Violations"/>; accepted publishes are recorded in <see cref="Publishes"/> and are not
     /// forwarded to any MQTT subscriber (IoT Hub sends telemetry to the cloud side only).</item>
+    /// <item>Twins: each identity has one, kept here: desired and reported properties, each with a "$version"
+    /// that starts at 1. A GET ("$iothub/twin/GET/?$rid={rid}") is answered 200 with
+    /// {"desired":{…,"$version":n},"reported":{…,"$version":m}}; a reported PATCH is applied as a JSON merge
+    /// patch (null deletes) and answered 204 with "&amp;$version={new version}", or 400, changing nothing, when
+    /// its payload is not a JSON object with property names IoT Hub accepts; while <see cref="ThrottleTwinRequests"/>
+    /// lasts, requests are answered 429 and not applied. An answer goes on "$iothub/twin/res/{status}/?$rid={rid}"
+    /// (QoS 0, empty payload but for 200) to the requesting client alone, and only if it subscribed
+    /// "$iothub/twin/res/#", as IoT Hub does. Every request is recorded in <see cref="TwinRequests"/> before its
+    /// answer is sent. The cloud side is played by <see cref="SetDesiredProperties"/> (no notification) and
+    /// <see cref="UpdateDesiredPropertiesAsync"/>, which notifies the identity on
+    /// "$iothub/twin/PATCH/properties/desired/?$version={v}" if it is connected and subscribed. Sizes and depth
+    /// are not checked.</item>
     /// </list>
     /// </remarks>
     public sealed class IotHubRulesBroker : IAsyncDisposable, IDisposable
@@ -48,8 +64,19 @@ namespace NanoSecurity.Testing
         private readonly WaitableList<string> _accepted = new WaitableList<string>();
         private readonly ConcurrentDictionary<(string ClientId, ushort PacketId), MqttTopicFilter[]> _subscribeRequests =
             new ConcurrentDictionary<(string ClientId, ushort PacketId), MqttTopicFilter[]>();
+        private readonly WaitableList<TwinRequest> _twinRequests = new WaitableList<TwinRequest>();
+        private readonly object _twinLock = new object();
+        private readonly Dictionary<string, TwinDocument> _twins = new Dictionary<string, TwinDocument>(StringComparer.Ordinal);
+
+        // The recipient of each message the broker injects, by reference: MQTTnet offers an injected message to
+        // every matching subscription, and OnInterceptingClientEnqueueAsync lets it through to this client only.
+        private readonly ConcurrentDictionary<MqttApplicationMessage, string> _targets =
+            new ConcurrentDictionary<MqttApplicationMessage, string>(ReferenceEqualityComparer.Instance);
+        private readonly object _sendLock = new object();
         private readonly TestCertificates? _ownedCertificates;
+        private Task _sendTail = Task.CompletedTask;
         private MqttServer? _server;
+        private int _throttleTwinRequests;
 
         private IotHubRulesBroker(IotHubRulesBrokerOptions options)
         {
@@ -94,6 +121,37 @@ namespace NanoSecurity.Testing
 
         /// <summary>The client ids of every accepted CONNECT, in order (one entry per connection).</summary>
         public IReadOnlyList<string> AcceptedConnections => _accepted.Snapshot();
+
+        /// <summary>Every twin request (GET, reported PATCH) with the status it was answered, in arrival order.</summary>
+        public IReadOnlyList<TwinRequest> TwinRequests => _twinRequests.Snapshot();
+
+        /// <summary>
+        /// How many of the next twin requests (GET or reported PATCH, from any client) are answered 429
+        /// (throttled) and not applied; each such request takes one off. 0, the default, serves them all.
+        /// </summary>
+        public int ThrottleTwinRequests
+        {
+            get
+            {
+                lock (_twinLock)
+                {
+                    return _throttleTwinRequests;
+                }
+            }
+
+            set
+            {
+                if (value < 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), "A count of requests is not negative.");
+                }
+
+                lock (_twinLock)
+                {
+                    _throttleTwinRequests = value;
+                }
+            }
+        }
 
         /// <summary>Creates and starts a broker on free loopback ports.</summary>
         /// <param name="options">Host name, TLS and plain endpoints; null for TLS only as "localhost".</param>
@@ -173,6 +231,120 @@ namespace NanoSecurity.Testing
         public Task<IReadOnlyList<string>> WaitForAcceptedConnectionsAsync(int count, TimeSpan timeout)
             => _accepted.WaitAsync(a => a.Count >= count, timeout, $"{count} accepted connection(s)");
 
+        /// <summary>Waits until the recorded twin requests satisfy <paramref name="condition"/>.</summary>
+        /// <param name="condition">Checked after every twin request, on all requests so far.</param>
+        /// <param name="timeout">Longest wait.</param>
+        /// <param name="description">What is awaited, for the timeout message.</param>
+        /// <returns>All twin requests at that moment.</returns>
+        /// <exception cref="TimeoutException">Not in time; the message lists what was recorded.</exception>
+        public Task<IReadOnlyList<TwinRequest>> WaitForTwinRequestsAsync(
+            Func<IReadOnlyList<TwinRequest>, bool> condition, TimeSpan timeout, string description = "a twin request condition")
+            => _twinRequests.WaitAsync(condition, timeout, description);
+
+        /// <summary>
+        /// Replaces the desired properties of an identity's twin, as the cloud side does, without notifying
+        /// the device (it sees them on its next GET): e.g. the configuration a device finds when it connects.
+        /// </summary>
+        /// <param name="clientId">"{deviceId}" or "{deviceId}/{moduleId}".</param>
+        /// <param name="desiredJson">A JSON object without "$version"; null members are left out.</param>
+        /// <remarks>A twin that does not exist yet is created with these properties at version 1; otherwise the version goes up by one.</remarks>
+        /// <exception cref="ArgumentException">A malformed client id, or JSON that IoT Hub would refuse.</exception>
+        public void SetDesiredProperties(string clientId, string desiredJson)
+        {
+            CheckClientId(clientId);
+            JsonObject desired = ParseCloudProperties(desiredJson, nameof(desiredJson));
+            lock (_twinLock)
+            {
+                if (_twins.TryGetValue(clientId, out TwinDocument? twin))
+                {
+                    twin.ReplaceDesired(desired);
+                }
+                else
+                {
+                    _twins[clientId] = new TwinDocument(desired);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Updates the desired properties of an identity's twin with a JSON merge patch, as the cloud side does,
+        /// and, if the identity is connected and subscribed "$iothub/twin/PATCH/properties/desired/#", notifies it
+        /// alone on "$iothub/twin/PATCH/properties/desired/?$version={v}" with the patch plus "$version": v.
+        /// </summary>
+        /// <param name="clientId">"{deviceId}" or "{deviceId}/{moduleId}".</param>
+        /// <param name="patchJson">A JSON object without "$version"; a null member deletes that property.</param>
+        /// <returns>Completes once the notification was queued for the client's connection, or not sent (not connected).</returns>
+        /// <exception cref="ArgumentException">A malformed client id, or JSON that IoT Hub would refuse.</exception>
+        public Task UpdateDesiredPropertiesAsync(string clientId, string patchJson)
+        {
+            CheckClientId(clientId);
+            JsonObject patch = ParseCloudProperties(patchJson, nameof(patchJson));
+            lock (_twinLock)
+            {
+                int version = GetTwin(clientId, create: true).PatchDesired(patch);
+
+                // IoT Hub sends the patch as given (its nulls tell the device what was deleted) with the new version.
+                byte[] body = Encoding.UTF8.GetBytes(TwinDocument.WithVersion(patch, version).ToJsonString());
+                return SendAsync(clientId, $"$iothub/twin/PATCH/properties/desired/?$version={version}", body);
+            }
+        }
+
+        /// <summary>The desired properties of an identity's twin, as JSON text with their "$version".</summary>
+        /// <param name="clientId">"{deviceId}" or "{deviceId}/{moduleId}"; an identity without a twin yet has {"$version":1}.</param>
+        public string GetDesiredProperties(string clientId)
+        {
+            lock (_twinLock)
+            {
+                return GetTwin(CheckClientId(clientId), create: false).Desired().ToJsonString();
+            }
+        }
+
+        /// <summary>The reported properties of an identity's twin, as JSON text with their "$version".</summary>
+        /// <param name="clientId">"{deviceId}" or "{deviceId}/{moduleId}"; an identity without a twin yet has {"$version":1}.</param>
+        public string GetReportedProperties(string clientId)
+        {
+            lock (_twinLock)
+            {
+                return GetTwin(CheckClientId(clientId), create: false).Reported().ToJsonString();
+            }
+        }
+
+        /// <summary>Waits until the reported properties of an identity's twin satisfy <paramref name="condition"/>.</summary>
+        /// <param name="clientId">"{deviceId}" or "{deviceId}/{moduleId}".</param>
+        /// <param name="condition">Checked now and after every twin request, on a copy of the reported properties with their "$version".</param>
+        /// <param name="timeout">Longest wait.</param>
+        /// <returns>The reported properties (a copy, with "$version") that satisfied the condition.</returns>
+        /// <exception cref="TimeoutException">Not in time; the message lists the twin requests and the reported properties now.</exception>
+        public async Task<JsonObject> WaitForReportedAsync(string clientId, Func<JsonObject, bool> condition, TimeSpan timeout)
+        {
+            CheckClientId(clientId);
+            JsonObject? satisfied = null;
+            try
+            {
+                // Reported properties change only through twin requests, each of which is recorded after it is applied.
+                await _twinRequests.WaitAsync(
+                    _ =>
+                    {
+                        JsonObject reported;
+                        lock (_twinLock)
+                        {
+                            reported = GetTwin(clientId, create: false).Reported();
+                        }
+
+                        satisfied = condition(reported) ? reported : null;
+                        return satisfied != null;
+                    },
+                    timeout,
+                    $"the reported properties of '{clientId}' to satisfy a condition").ConfigureAwait(false);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}. Reported properties of '{clientId}' now: {GetReportedProperties(clientId)}", e);
+            }
+
+            return satisfied!;
+        }
+
         /// <summary>The client ids connected right now.</summary>
         public async Task<IReadOnlyList<string>> GetConnectedClientIdsAsync()
         {
@@ -195,6 +367,14 @@ namespace NanoSecurity.Testing
             _server = null;
             if (server != null)
             {
+                // Let a twin message already being sent finish on the running server; later ones find no server.
+                Task sends;
+                lock (_sendLock)
+                {
+                    sends = _sendTail;
+                }
+
+                await sends.ConfigureAwait(false);
                 await server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
                 server.Dispose();
             }
@@ -213,6 +393,22 @@ namespace NanoSecurity.Testing
             }
 
             return id;
+        }
+
+        private static string CheckClientId(string clientId)
+        {
+            if (IotHubIdentity.FromClientId(clientId) == null)
+            {
+                throw new ArgumentException("A client id is \"{deviceId}\" or \"{deviceId}/{moduleId}\".", nameof(clientId));
+            }
+
+            return clientId;
+        }
+
+        private static JsonObject ParseCloudProperties(string json, string name)
+        {
+            string? error = IotHubRules.CheckTwinProperties(json ?? throw new ArgumentNullException(name), out JsonObject? properties);
+            return error == null ? properties! : throw new ArgumentException("IoT Hub would refuse these properties: " + error, name);
         }
 
         private void Add(IotHubIdentity identity, string symmetricKey)
@@ -263,6 +459,7 @@ namespace NanoSecurity.Testing
                 server.InterceptingSubscriptionAsync += OnInterceptingSubscriptionAsync;
                 server.InterceptingInboundPacketAsync += OnInboundPacketAsync;
                 server.InterceptingOutboundPacketAsync += OnOutboundPacketAsync;
+                server.InterceptingClientEnqueueAsync += OnInterceptingClientEnqueueAsync;
                 try
                 {
                     await server.StartAsync().ConfigureAwait(false);
@@ -345,9 +542,124 @@ namespace NanoSecurity.Testing
                 return Task.CompletedTask;
             }
 
-            _publishes.Add(new AcceptedPublish(
-                e.ClientId, message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain, isTelemetry));
+            var accepted = new AcceptedPublish(
+                e.ClientId, message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain, isTelemetry);
+            _publishes.Add(accepted);
+            if (IotHubRules.ParseTwinRequest(message.Topic) is (string kind, string rid))
+            {
+                AnswerTwinRequest(e.ClientId, kind, rid, accepted.PayloadText);
+            }
+
             return Task.CompletedTask;
+        }
+
+        private Task OnInterceptingClientEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+        {
+            // Only messages the broker injected for this very client get through. Device publishes never
+            // reach this point (they are not processed), but an unmarked message is refused all the same.
+            e.AcceptEnqueue = _targets.TryGetValue(e.ApplicationMessage, out string? target) && target == e.ReceiverClientId;
+            return Task.CompletedTask;
+        }
+
+        /// <summary>Applies a twin request, records it, and queues its answer to the requester.</summary>
+        private void AnswerTwinRequest(string clientId, string kind, string rid, string payload)
+        {
+            lock (_twinLock)
+            {
+                TwinDocument twin = GetTwin(clientId, create: true);
+                int status;
+                string version = string.Empty;
+                byte[] body = Array.Empty<byte>();
+                if (_throttleTwinRequests > 0)
+                {
+                    _throttleTwinRequests--;
+                    status = 429;
+                }
+                else if (kind == TwinRequest.Get)
+                {
+                    status = 200;
+                    body = Encoding.UTF8.GetBytes(twin.ToGetResponse().ToJsonString());
+                }
+                else if (IotHubRules.CheckTwinProperties(payload, out JsonObject? patch) == null)
+                {
+                    status = 204;
+                    version = "&$version=" + twin.PatchReported(patch!);
+                }
+                else
+                {
+                    status = 400;
+                }
+
+                // Recorded before the answer is queued, so a client holding the answer finds its request here.
+                _twinRequests.Add(new TwinRequest(clientId, kind, rid, status, payload));
+                _ = SendAsync(clientId, $"$iothub/twin/res/{status}/?$rid={rid}{version}", body);
+            }
+        }
+
+        /// <summary>Caller holds _twinLock. An identity without a twin has a fresh one, kept only if <paramref name="create"/>.</summary>
+        private TwinDocument GetTwin(string clientId, bool create)
+        {
+            if (!_twins.TryGetValue(clientId, out TwinDocument? twin))
+            {
+                twin = new TwinDocument();
+                if (create)
+                {
+                    _twins[clientId] = twin;
+                }
+            }
+
+            return twin;
+        }
+
+        /// <summary>
+        /// Queues a QoS 0 message to one client, behind every message queued before it, so that answers
+        /// and notifications keep the order of the requests and versions. Sent off the caller's thread:
+        /// twin requests are answered from MQTTnet's publish interceptor, which must not wait for its own server.
+        /// </summary>
+        private Task SendAsync(string clientId, string topic, byte[] payload)
+        {
+            lock (_sendLock)
+            {
+                Task send = _sendTail
+                    .ContinueWith(_ => InjectAsync(clientId, topic, payload), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                    .Unwrap();
+
+                // The tail never faults: a failed send is its caller's to see and does not stop the next one.
+                _sendTail = send.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return send;
+            }
+        }
+
+        private async Task InjectAsync(string clientId, string topic, byte[] payload)
+        {
+            MqttServer? server = _server;
+            if (server == null)
+            {
+                return; // disposed: nobody is left to receive it
+            }
+
+            // IoT Hub sends twin messages to connected clients only; MQTTnet would also queue them for a persistent session.
+            IList<MqttClientStatus> clients = await server.GetClientsAsync().ConfigureAwait(false);
+            if (!clients.Any(c => c.Id == clientId))
+            {
+                return;
+            }
+
+            MqttApplicationMessage message = new MqttApplicationMessageBuilder()
+                .WithTopic(topic)
+                .WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+                .Build();
+            _targets[message] = clientId;
+            try
+            {
+                // MQTTnet offers the message to every matching subscription within this call.
+                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message), CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _targets.TryRemove(message, out _);
+            }
         }
 
         private Task OnInboundPacketAsync(InterceptingPacketEventArgs e)
