@@ -32,7 +32,7 @@ namespace NanoSecurity.Tests
                 ListeningPorts = listeningPorts,
                 MessageObserver = observer,
             });
-            Module.Engine.Configure(configuration ?? TestConfigurations.EveryCollection());
+            Module.Twin.UseDefaults(configuration ?? TestConfigurations.EveryCollection());
         }
 
         public FakeMonotonicClock Clock { get; }

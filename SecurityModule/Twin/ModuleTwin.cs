@@ -15,7 +15,7 @@ namespace NanoSecurity
     internal sealed class ModuleTwin
     {
         private readonly object _sync = new object();
-        private readonly TwinConfigurationParser _parser;
+        private TwinConfigurationParser _parser;
         private readonly AgentConfiguration _current = AgentConfiguration.Defaults();
         private readonly ConfigurationErrorList _errors;
         private readonly CollectionEngine _engine;
@@ -39,6 +39,23 @@ namespace NanoSecurity
             _errors = errors;
             _log = log;
             _parser = new TwinConfigurationParser(_current);
+        }
+
+        /// <summary>
+        /// Replaces the build-time configuration (what asc_port.config compiled in) and puts it
+        /// in force, as if the module had been built with it; for a different cadence in tests
+        /// without a separate build. Call before <see cref="SecurityModule.Start"/>.
+        /// </summary>
+        /// <param name="defaults">The base of a full twin and what a reset takes; copied.</param>
+        internal void UseDefaults(AgentConfiguration defaults)
+        {
+            lock (_sync)
+            {
+                _parser = new TwinConfigurationParser(defaults);
+                _current.CopyFrom(defaults);
+                _engine.Configure(_current);
+                _reportPending = true;
+            }
         }
 
         /// <summary>True while the configuration in force has not been reported.</summary>

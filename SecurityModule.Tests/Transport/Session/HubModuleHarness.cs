@@ -24,7 +24,7 @@ namespace NanoSecurity.Tests.Transport.Session
                 Channel = Channel,
                 Port = port,
             });
-            Module.Engine.Configure(TestConfigurations.EveryCollection());
+            Module.Twin.UseDefaults(TestConfigurations.EveryCollection());
         }
 
         public FakeMonotonicClock Clock { get; }
