@@ -8,7 +8,7 @@ namespace NanoSecurity.Tests.Transport.Session
     /// </summary>
     internal sealed class HubModuleHarness : IDisposable
     {
-        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel)
+        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel, AgentConfiguration defaults = null)
         {
             Clock = new FakeMonotonicClock { ElapsedMilliseconds = 1_000 };
             Utc = new FakeUtcClock(Clock);
@@ -24,7 +24,7 @@ namespace NanoSecurity.Tests.Transport.Session
                 Channel = Channel,
                 Port = port,
             });
-            Module.Twin.UseDefaults(TestConfigurations.EveryCollection());
+            Module.Twin.UseDefaults(defaults ?? TestConfigurations.EveryCollection());
         }
 
         public FakeMonotonicClock Clock { get; }
