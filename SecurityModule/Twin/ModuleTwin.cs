@@ -129,6 +129,26 @@ namespace NanoSecurity
         }
 
         /// <summary>
+        /// Records that a twin document arrived too large to be read: a TypeMismatch about the
+        /// whole document, the configuration unchanged.
+        /// </summary>
+        /// <param name="bytes">Size of the packet that carried it.</param>
+        /// <param name="limit">The most this device can receive.</param>
+        internal void RefuseTooLarge(int bytes, int limit)
+        {
+            _errors.Add(new ConfigurationError(
+                TwinConfigurationParser.DocumentErrorName,
+                ConfigurationErrorType.TypeMismatch,
+                TwinConfigurationParser.UnchangedConfiguration,
+                "a twin document of " + bytes.ToString() + " bytes exceeds the " + limit.ToString()
+                    + " bytes this device can receive (ASC_MAX_MESSAGE_SIZE + 1024)"));
+            if (Logger.WarningEnabled)
+            {
+                _log.Write(LogLevel.Warning, "twin document of " + bytes.ToString() + " bytes skipped: too large");
+            }
+        }
+
+        /// <summary>
         /// Writes the configuration in force as a reported-properties document and counts it as
         /// reported; call <see cref="ReportFailed"/> if it does not reach the hub.
         /// </summary>

@@ -16,11 +16,17 @@ namespace NanoSecurity.Tests.Transport.Mqtt
 
         internal int Lost => Volatile.Read(ref _lost);
 
+        private int _tooLarge;
+
         public void OnMessageReceived(string topic, byte[] payload, int offset, int count)
         {
             Interlocked.Increment(ref _messages);
             Interlocked.Add(ref _payloadBytes, count);
         }
+
+        public void OnMessageTooLarge(int bytes) => Interlocked.Increment(ref _tooLarge);
+
+        internal int TooLarge => Volatile.Read(ref _tooLarge);
 
         public void OnPublishAcknowledged(ushort packetId) => Interlocked.Increment(ref _acknowledged);
 

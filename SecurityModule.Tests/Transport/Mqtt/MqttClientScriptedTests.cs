@@ -298,7 +298,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         [InlineData("20020000", "CONNACK on a connection", 0)]
         [InlineData("C000", "only a client may send", 0)]
         [InlineData("3203000161", "runs past", 1)]
-        [InlineData("30C801", "exceeds the receive buffer of 128 bytes", 1)]
+        [InlineData("32C801", "exceeds the receive buffer of 128 bytes", 1)]
         [InlineData("D0FFFFFFFF7F", "four bytes", 1)]
         [InlineData("30040002C328", "UTF-8", 0)]
         [InlineData("900400010101", "more than one return code", 0)]
@@ -320,6 +320,28 @@ namespace NanoSecurity.Tests.Transport.Mqtt
             Assert.True(_channel.IsClosed);
             Assert.False(_client.IsConnected);
             Assert.Empty(_handler.Messages);
+        }
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(7)]
+        public void AQos0PublishLargerThanTheBufferIsSkippedAndTheLinkStaysUp(int chunkSize)
+        {
+            Connect();
+            if (chunkSize > 0)
+            {
+                _channel.ChunkSize = chunkSize;
+            }
+
+            // 200 bytes of body after a 3-byte fixed header, in a client whose buffer holds 128, then a small PUBLISH to "t".
+            _channel.Enqueue(Hex("30C801" + string.Concat(Enumerable.Repeat("41", 200)) + "3003000174"));
+
+            _handler.WaitUntil(h => h.Messages.Count == 1, "the PUBLISH after the skipped one");
+            Assert.Equal(new[] { 203 }, _handler.TooLarge);
+            Assert.Equal("t", _handler.Messages.Single().Topic);
+            Assert.Empty(_handler.Lost);
+            Assert.True(_client.IsConnected);
         }
 
         [Fact]

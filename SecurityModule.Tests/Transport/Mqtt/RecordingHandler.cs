@@ -7,6 +7,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         private readonly List<(string Topic, byte[] Payload)> _messages = new List<(string, byte[])>();
         private readonly List<ushort> _acknowledged = new List<ushort>();
         private readonly List<Exception> _lost = new List<Exception>();
+        private readonly List<int> _tooLarge = new List<int>();
         private readonly List<long> _lostAt = new List<long>();
         private readonly IMonotonicClock _clock;
 
@@ -27,6 +28,9 @@ namespace NanoSecurity.Tests.Transport.Mqtt
 
         internal List<Exception> Lost => Snapshot(_lost);
 
+        /// <summary>Sizes of the publishes skipped as too large.</summary>
+        internal List<int> TooLarge => Snapshot(_tooLarge);
+
         /// <summary>Clock time of each OnConnectionLost.</summary>
         internal List<long> LostAt => Snapshot(_lostAt);
 
@@ -36,6 +40,15 @@ namespace NanoSecurity.Tests.Transport.Mqtt
             lock (_gate)
             {
                 _messages.Add((topic, payload.AsSpan(offset, count).ToArray()));
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        public void OnMessageTooLarge(int bytes)
+        {
+            lock (_gate)
+            {
+                _tooLarge.Add(bytes);
                 Monitor.PulseAll(_gate);
             }
         }

@@ -160,6 +160,31 @@ namespace NanoSecurity.Tests.Transport.Session
         }
 
         [Fact]
+        public async Task ATwinTooLargeForTheDeviceIsSkippedWithAConfigurationErrorAndTheLinkStaysUp()
+        {
+            string device = NewIdentity(out string cs);
+            string client = device + "/" + ModuleId;
+            string filler = new string('x', AscPortConfig.MaxMessageSize + 2048);
+            Broker.SetDesiredProperties(client, "{\"notes\":\"" + filler + "\"," + Desired(("snapshotFrequency", "\"PT2H\"")).Substring(1));
+            using HubModuleHarness h = Start(cs, TestConfigurations.EveryCollection());
+
+            // The configuration in force (here the build's) is still reported.
+            JsonObject reported = await Broker.WaitForReportedAsync(client, r => r[ConfigurationObject] != null, Patience);
+            Assert.Equal("PT0S", Value(reported, "snapshotFrequency"));
+
+            h.Collect();
+            IReadOnlyList<AcceptedPublish> telemetry = await Broker.WaitForTelemetryAsync(list => list.Any(p => p.ClientId == client), Patience, "the error");
+            AcceptedPublish message = telemetry.First(p => p.ClientId == client);
+            SecurityMessageSchema.AssertValid(message.Payload, message.Payload.Length);
+            JsonElement error = Events(message).Single(e => e.GetProperty("Name").GetString() == "ConfigurationError").GetProperty("Payload")[0];
+            Assert.Equal("TwinConfiguration", error.GetProperty("ConfigurationName").GetString());
+            Assert.Equal("TypeMismatch", error.GetProperty("ErrorType").GetString());
+            Assert.Contains("exceeds", error.GetProperty("Message").GetString());
+            Assert.Equal(1, Broker.AcceptedConnections.Count(c => c == client));
+            Assert.Equal(SecurityModuleState.Active, h.Module.State);
+        }
+
+        [Fact]
         public async Task EveryReconnectReadsTheTwinAgain()
         {
             string device = NewIdentity(out string cs);
@@ -203,13 +228,13 @@ namespace NanoSecurity.Tests.Transport.Session
             return device;
         }
 
-        private HubModuleHarness Start(string connectionString)
+        private HubModuleHarness Start(string connectionString, AgentConfiguration defaults = null)
         {
             var h = new HubModuleHarness(
                 connectionString,
                 Broker.TlsPort,
                 new TlsChannelOptions { CaCertificateFile = Broker.Certificates.CaCertificateFile },
-                AgentConfiguration.Defaults());
+                defaults ?? AgentConfiguration.Defaults());
             h.Start();
             Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never connected: " + h.Session.LastError);
             return h;

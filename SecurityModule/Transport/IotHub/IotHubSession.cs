@@ -39,6 +39,10 @@ namespace NanoSecurity
         // Room for the PUBLISH header and topic around a message body.
         private const int PacketOverhead = 1024;
 
+        // Largest packet sent or received: a twin document up to about ASC_MAX_MESSAGE_SIZE fits
+        // (Microsoft's whole default configuration with its reported echo is about 3 KB).
+        private const int MaxPacketSize = AscPortConfig.MaxMessageSize + PacketOverhead;
+
         private readonly IotHubConnectionString _connection;
         private readonly int _port;
         private readonly OutboundQueue _queue;
@@ -105,7 +109,7 @@ namespace NanoSecurity
             _userName = IotHubIdentity.UserName(connection);
             _topic = IotHubIdentity.TelemetryTopic(connection);
             _body = new byte[AscPortConfig.MaxMessageSize];
-            _client = new MqttClient(channel, this, clock, AscPortConfig.MaxMessageSize + PacketOverhead);
+            _client = new MqttClient(channel, this, clock, MaxPacketSize);
             TokenLifetimeSeconds = DefaultTokenLifetimeSeconds;
         }
 
@@ -238,6 +242,28 @@ namespace NanoSecurity
                     + (retry ? ", retrying" : ", not retried"));
             }
 
+            _wake.Set();
+        }
+
+        void IMqttClientHandler.OnMessageTooLarge(int bytes)
+        {
+            // Only twin topics are subscribed: this was the twin, or a patch, far larger than
+            // the device was built for. Go on with the configuration in force, and say why.
+            if (_twin == null)
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                if (_pendingRid != 0 && _pendingIsGet)
+                {
+                    _pendingRid = 0;
+                    _twinFetched = true;
+                }
+            }
+
+            _twin.RefuseTooLarge(bytes, MaxPacketSize);
             _wake.Set();
         }
 

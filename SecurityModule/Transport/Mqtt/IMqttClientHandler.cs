@@ -19,6 +19,14 @@ namespace NanoSecurity
         /// <param name="count">Payload bytes.</param>
         void OnMessageReceived(string topic, byte[] payload, int offset, int count);
 
+        /// <summary>
+        /// A QoS 0 PUBLISH larger than the receive buffer arrived and was skipped unread; the
+        /// connection stays up. (A larger QoS 1 PUBLISH, which would need its PUBACK, ends the
+        /// connection instead.)
+        /// </summary>
+        /// <param name="bytes">Size of the whole packet.</param>
+        void OnMessageTooLarge(int bytes);
+
         /// <summary>The server acknowledged our QoS 1 publish: its owner may let it go.</summary>
         /// <param name="packetId">The identifier <see cref="MqttClient.Publish"/> returned.</param>
         void OnPublishAcknowledged(ushort packetId);

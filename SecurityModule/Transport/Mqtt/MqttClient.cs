@@ -73,6 +73,7 @@ namespace NanoSecurity
         // Owned by Connect until it starts the reader, then by the reader thread alone.
         private int _receiveStart;
         private int _receiveEnd;
+        private int _skipRemaining;
         private long _lastReceived;
 
         // Cleared by any byte received: whatever the server sends answers the question a PINGREQ asks.
@@ -528,6 +529,7 @@ namespace NanoSecurity
         {
             _receiveStart = 0;
             _receiveEnd = 0;
+            _skipRemaining = 0;
             int length;
             while (true)
             {
@@ -649,12 +651,35 @@ namespace NanoSecurity
 
         // Handles every complete packet in the receive buffer, then moves a partial one to the
         // front, so that a packet of up to the buffer's size always has room. Stops as soon as
-        // a handler has called Disconnect.
+        // a handler has called Disconnect. A QoS 0 PUBLISH larger than the buffer (say, a twin
+        // far beyond what the device was built for) is skipped as it streams in, and reported,
+        // rather than ending a connection that would only receive it again.
         private void ProcessReceived()
         {
             while (!IsStopping())
             {
                 int available = _receiveEnd - _receiveStart;
+                if (_skipRemaining > 0)
+                {
+                    int skipped = available < _skipRemaining ? available : _skipRemaining;
+                    _receiveStart += skipped;
+                    _skipRemaining -= skipped;
+                    if (_skipRemaining > 0)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                int declared = MqttPacketReader.GetDeclaredLength(_receiveBuffer, _receiveStart, available);
+                if (declared > _receiveBuffer.Length && MqttPacketReader.IsQos0Publish(_receiveBuffer[_receiveStart]))
+                {
+                    _skipRemaining = declared;
+                    _handler.OnMessageTooLarge(declared);
+                    continue;
+                }
+
                 int length = MqttPacketReader.GetPacketLength(_receiveBuffer, _receiveStart, available, _receiveBuffer.Length);
                 if (length == 0 || length > available)
                 {

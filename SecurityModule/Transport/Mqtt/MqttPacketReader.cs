@@ -68,6 +68,28 @@ namespace NanoSecurity
         /// </exception>
         internal static int GetPacketLength(byte[] buffer, int offset, int count, int maxPacketSize)
         {
+            int length = GetDeclaredLength(buffer, offset, count);
+            if (length > maxPacketSize)
+            {
+                throw new MqttProtocolException(
+                    "packet of " + length.ToString() + " bytes exceeds the receive buffer of "
+                    + maxPacketSize.ToString() + " bytes");
+            }
+
+            return length;
+        }
+
+        /// <summary>
+        /// Like <see cref="GetPacketLength"/> without the receive buffer's limit: the length the
+        /// fixed header declares, for a reader that skips a packet too large to hold.
+        /// </summary>
+        /// <param name="buffer">Source.</param>
+        /// <param name="offset">Index of the packet's first byte.</param>
+        /// <param name="count">Bytes available from <paramref name="offset"/>.</param>
+        /// <returns>Bytes of the whole packet; 0 when the fixed header is not complete yet.</returns>
+        /// <exception cref="MqttProtocolException">Unknown or unexpected type, wrong flag bits or bad remaining length.</exception>
+        internal static int GetDeclaredLength(byte[] buffer, int offset, int count)
+        {
             if (count < 1)
             {
                 return 0;
@@ -82,14 +104,13 @@ namespace NanoSecurity
             }
 
             CheckRemainingLength((MqttPacketType)(buffer[offset] >> 4), remaining);
-            if (remaining > maxPacketSize - 1 - lengthBytes)
-            {
-                throw new MqttProtocolException(
-                    "packet of " + (1 + lengthBytes + remaining).ToString() + " bytes exceeds the receive buffer of "
-                    + maxPacketSize.ToString() + " bytes");
-            }
-
             return 1 + lengthBytes + remaining;
+        }
+
+        /// <summary>True when the first byte is that of a QoS 0 PUBLISH, which needs no answer and so can be skipped unread.</summary>
+        internal static bool IsQos0Publish(byte first)
+        {
+            return (MqttPacketType)(first >> 4) == MqttPacketType.Publish && (first & 0x06) == 0;
         }
 
         /// <summary>Validates the complete packet at <paramref name="offset"/> and decodes it.</summary>
