@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using nanoFramework.Azure.Devices.Client;
+using nanoFramework.Azure.Devices.Shared;
 using nanoFramework.Networking;
 using NanoSecurity;
 using NanoSecurity.Targets.NanoFramework;
@@ -36,6 +37,7 @@ namespace Esp32Firmware
         private const int NetworkTimeoutMilliseconds = 60000;
 
         private static SecurityModule s_module;
+        private static bool s_reported;
         private static SocketMonitor s_sockets;
 
         /// <summary>Entry point.</summary>
@@ -133,6 +135,9 @@ namespace Esp32Firmware
 
             // The module sends only while the application's link is up.
             client.StatusUpdated += (sender, e) => s_module.SetLinkState(client.IsConnected);
+
+            // The azureiotsecurity twin: desired patches as IoT Hub pushes them ($version included).
+            client.TwinUpdated += (sender, e) => ApplyTwin(client, e.Twin.ToJson(), false);
             s_module.Start();
 
             new Thread(() =>
@@ -152,11 +157,34 @@ namespace Esp32Firmware
                         }
 
                         s_module.SetLinkState(client.IsConnected);
+                        if (client.IsConnected)
+                        {
+                            // The whole desired state after every (re)connect: patches are not pushed while offline.
+                            Twin twin = client.GetTwin(new CancellationTokenSource(10000).Token);
+                            if (twin != null)
+                            {
+                                ApplyTwin(client, "{\"desired\":" + twin.Properties.Desired.ToJson() + "}", true);
+                            }
+                        }
                     }
 
                     Thread.Sleep(10000);
                 }
             }).Start();
+        }
+
+        // Applies a twin document and reports the configuration in force when it changed, or when
+        // it was never reported (at start, or after a failed report).
+        private static void ApplyTwin(DeviceClient client, string json, bool isFullTwin)
+        {
+            byte[] utf8 = Encoding.UTF8.GetBytes(json);
+            if (s_module.ApplyTwin(utf8, 0, utf8.Length, isFullTwin) || !s_reported)
+            {
+                byte[] reported = s_module.GetReportedProperties();
+                s_reported = client.UpdateReportedProperties(
+                    new TwinCollection(Encoding.UTF8.GetString(reported, 0, reported.Length)),
+                    new CancellationTokenSource(10000).Token);
+            }
         }
 
         private static bool ConnectNetwork()
