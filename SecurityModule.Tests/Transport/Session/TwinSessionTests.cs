@@ -28,21 +28,21 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task AtConnectTheModuleReadsTheTwinAndReportsTheConfigurationInForce()
         {
-            string device = NewIdentity(out string cs);
-            Broker.SetDesiredProperties(device + "/" + ModuleId, Desired(
+            string client = NewIdentity(out string cs);
+            Broker.SetDesiredProperties(client, Desired(
                 ("highPriorityMessageFrequency", "\"PT1M\""),
                 ("eventPriorityConnectionCreate", "\"high\""),
                 ("maxMessageSizeInBytes", "262144")));
             using HubModuleHarness h = Start(cs);
 
             JsonObject reported = await Broker.WaitForReportedAsync(
-                device + "/" + ModuleId, r => Value(r, "highPriorityMessageFrequency") == "PT1M", Patience);
+                client, r => Value(r, "highPriorityMessageFrequency") == "PT1M", Patience);
 
             // The schema's casing, the defaults for what the twin leaves out, and the size as it is used.
             Assert.Equal("High", Value(reported, "eventPriorityConnectionCreate"));
             Assert.Equal("PT5H", Value(reported, "lowPriorityMessageFrequency"));
             Assert.Equal(AscPortConfig.MaxMessageSize.ToString(), Value(reported, "maxMessageSizeInBytes"));
-            TwinRequest[] requests = Broker.TwinRequests.Where(r => r.ClientId == device + "/" + ModuleId).ToArray();
+            TwinRequest[] requests = Broker.TwinRequests.Where(r => r.ClientId == client).ToArray();
             Assert.Equal((TwinRequest.Get, 200), (requests[0].Kind, requests[0].Status));
             TwinRequest report = requests.First(r => r.Kind == TwinRequest.Patch);
             Assert.Equal(204, report.Status);
@@ -57,10 +57,10 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task WithoutAConfigurationObjectMicrosoftsDefaultsAreReported()
         {
-            string device = NewIdentity(out string cs);
+            string client = NewIdentity(out string cs);
             using HubModuleHarness h = Start(cs);
 
-            JsonObject reported = await Broker.WaitForReportedAsync(device + "/" + ModuleId, r => r[ConfigurationObject] != null, Patience);
+            JsonObject reported = await Broker.WaitForReportedAsync(client, r => r[ConfigurationObject] != null, Patience);
 
             Assert.Equal("PT7M", Value(reported, "highPriorityMessageFrequency"));
             Assert.Equal("PT5H", Value(reported, "lowPriorityMessageFrequency"));
@@ -72,11 +72,9 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task ADesiredPatchChangesTheSendingCadence()
         {
-            string device = NewIdentity(out string cs);
-            string client = device + "/" + ModuleId;
-            Broker.SetDesiredProperties(client, Desired(("eventPriorityConnectionCreate", "\"High\""), ("aggregationEnabledConnectionCreate", "false")));
-            using HubModuleHarness h = Start(cs);
-            await Broker.WaitForReportedAsync(client, r => Value(r, "eventPriorityConnectionCreate") == "High", Patience);
+            string client = NewIdentity(out string cs);
+            using HubModuleHarness h = await StartConfigured(
+                client, cs, Desired(("eventPriorityConnectionCreate", "\"High\""), ("aggregationEnabledConnectionCreate", "false")), "eventPriorityConnectionCreate", "High");
 
             // A flow queued at the first collection waits for PT7M, the default high priority frequency.
             h.RecordFlow(7, 700);
@@ -104,11 +102,9 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task AnInvalidPatchChangesNothingAndRaisesAConfigurationError()
         {
-            string device = NewIdentity(out string cs);
-            string client = device + "/" + ModuleId;
-            Broker.SetDesiredProperties(client, Desired(("highPriorityMessageFrequency", "\"PT1M\""), ("eventPriorityConfigurationError", "\"High\"")));
-            using HubModuleHarness h = Start(cs);
-            await Broker.WaitForReportedAsync(client, r => Value(r, "highPriorityMessageFrequency") == "PT1M", Patience);
+            string client = NewIdentity(out string cs);
+            using HubModuleHarness h = await StartConfigured(
+                client, cs, Desired(("highPriorityMessageFrequency", "\"PT1M\""), ("eventPriorityConfigurationError", "\"High\"")), "highPriorityMessageFrequency", "PT1M");
             int reportsBefore = Broker.TwinRequests.Count(r => r.ClientId == client && r.Kind == TwinRequest.Patch);
 
             await Broker.UpdateDesiredPropertiesAsync(client, Patch(("highPriorityMessageFrequency", "\"every minute\""), ("snapshotFrequency", "\"PT1H\"")));
@@ -142,8 +138,7 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task ThrottledTwinRequestsAreRetriedWithBackoff()
         {
-            string device = NewIdentity(out string cs);
-            string client = device + "/" + ModuleId;
+            string client = NewIdentity(out string cs);
             Broker.SetDesiredProperties(client, Desired(("snapshotFrequency", "\"PT2H\"")));
             Broker.ThrottleTwinRequests = 2;
             using HubModuleHarness h = Start(cs);
@@ -162,8 +157,7 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task ATwinTooLargeForTheDeviceIsSkippedWithAConfigurationErrorAndTheLinkStaysUp()
         {
-            string device = NewIdentity(out string cs);
-            string client = device + "/" + ModuleId;
+            string client = NewIdentity(out string cs);
             string filler = new string('x', AscPortConfig.MaxMessageSize + 2048);
             Broker.SetDesiredProperties(client, "{\"notes\":\"" + filler + "\"," + Desired(("snapshotFrequency", "\"PT2H\"")).Substring(1));
             using HubModuleHarness h = Start(cs, TestConfigurations.EveryCollection());
@@ -187,8 +181,7 @@ namespace NanoSecurity.Tests.Transport.Session
         [Fact]
         public async Task EveryReconnectReadsTheTwinAgain()
         {
-            string device = NewIdentity(out string cs);
-            string client = device + "/" + ModuleId;
+            string client = NewIdentity(out string cs);
             using HubModuleHarness h = Start(cs);
             await Broker.WaitForReportedAsync(client, r => r[ConfigurationObject] != null, Patience);
 
@@ -219,13 +212,23 @@ namespace NanoSecurity.Tests.Transport.Session
             return true;
         }
 
+        /// <summary>Registers a module identity of its own; returns its client id.</summary>
         private string NewIdentity(out string connectionString)
         {
             string device = "twin-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             string key = IotHubRulesBroker.NewSymmetricKey();
             Broker.AddModule(device, ModuleId, key);
             connectionString = $"HostName=localhost;DeviceId={device};ModuleId={ModuleId};SharedAccessKey={key}";
-            return device;
+            return device + "/" + ModuleId;
+        }
+
+        /// <summary>Gives the identity a desired configuration, starts the module and waits until it reports <paramref name="property"/> = <paramref name="value"/>.</summary>
+        private async Task<HubModuleHarness> StartConfigured(string client, string connectionString, string desired, string property, string value)
+        {
+            Broker.SetDesiredProperties(client, desired);
+            HubModuleHarness h = Start(connectionString);
+            await Broker.WaitForReportedAsync(client, r => Value(r, property) == value, Patience);
+            return h;
         }
 
         private HubModuleHarness Start(string connectionString, AgentConfiguration defaults = null)
