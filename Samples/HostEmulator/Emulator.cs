@@ -31,6 +31,9 @@ namespace NanoSecurity.HostEmulator
         /// <summary>The embedded broker; null with --connection-string.</summary>
         public IotHubRulesBroker? Broker { get; init; }
 
+        /// <summary>The cloud side of the module's twin in the embedded broker; null with --connection-string.</summary>
+        public CloudTwin? Twin { get; init; }
+
         /// <summary>"embedded IoT-Hub-rules broker 127.0.0.1:1234 (TLS)" or the external host:port.</summary>
         public required string Target { get; init; }
 
@@ -101,9 +104,14 @@ namespace NanoSecurity.HostEmulator
         private const int FeedIntervalMilliseconds = 1000;
         private const int DefaultHubPort = 8883;
 
+        // The module identity the Defender for IoT configuration lives in, so the embedded
+        // broker plays the azureiotsecurity module twin, not a device twin.
+        private const string ModuleId = "azureiotsecurity";
+
         public static async Task<int> RunAsync(EmulatorSettings settings, CancellationToken cancel)
         {
             IotHubRulesBroker? broker = null;
+            CloudTwin? twin = null;
             TlsNetworkChannel? channel = null;
             MessageRecorder? recorder = null;
             SecurityModule? module = null;
@@ -111,6 +119,12 @@ namespace NanoSecurity.HostEmulator
             try
             {
                 CheckSchemas();
+                if (settings.TwinFile != null)
+                {
+                    // A bad --twin file stops the run here, before the broker or anything else starts.
+                    CloudTwin.ReadFile(settings.TwinFile);
+                }
+
                 string? jsonOut = PrepareJsonOut(settings.JsonOut);
 
                 // Build the schemas now, not when the first message arrives.
@@ -125,8 +139,11 @@ namespace NanoSecurity.HostEmulator
                     broker = await StartBrokerAsync(settings.Port).ConfigureAwait(false);
                     string deviceId = "host-emulator-" + RandomNumberGenerator.GetHexString(6, lowercase: true);
                     string key = IotHubRulesBroker.NewSymmetricKey();
-                    broker.AddDevice(deviceId, key);
-                    connectionString = $"HostName={broker.HostName};DeviceId={deviceId};SharedAccessKey={key}";
+                    broker.AddModule(deviceId, ModuleId, key);
+
+                    // Before the module starts, so that the twin GET of its first connection finds the document.
+                    twin = new CloudTwin(broker, deviceId + "/" + ModuleId, settings.TwinFile);
+                    connectionString = $"HostName={broker.HostName};DeviceId={deviceId};ModuleId={ModuleId};SharedAccessKey={key}";
                     caFile = broker.Certificates!.CaCertificateFile;
                     port = broker.TlsPort;
                     target = $"embedded IoT-Hub-rules broker on {broker.Address}:{port} (TLS, generated CA)";
@@ -175,6 +192,7 @@ namespace NanoSecurity.HostEmulator
                     Recorder = recorder,
                     Feed = feed,
                     Broker = broker,
+                    Twin = twin,
                     Target = target,
                     Identity = identity.ModuleId == null ? identity.DeviceId : identity.DeviceId + "/" + identity.ModuleId,
                     ProcNetAvailable = procNet,
@@ -184,6 +202,7 @@ namespace NanoSecurity.HostEmulator
 
                 IView view = settings.PlainOutput ? new PlainView() : new LiveView();
                 view.Starting(context);
+                twin?.Start();
                 module.Start();
                 WaitForConnection(context, identity.HostName, port, settings.ConnectTimeoutSeconds, cancel);
                 await warmUp.ConfigureAwait(false);
@@ -200,6 +219,7 @@ namespace NanoSecurity.HostEmulator
                 feed.Stop();
                 module.Stop();
                 recorder.Complete();
+                twin?.Stop();
                 int? delivered = broker?.Telemetry.Count;
                 return Summarize(context, settings, delivered);
             }
@@ -211,6 +231,7 @@ namespace NanoSecurity.HostEmulator
             finally
             {
                 feed?.Dispose();
+                twin?.Dispose();
                 module?.Dispose();
                 recorder?.Dispose();
                 channel?.Dispose();
@@ -342,6 +363,11 @@ namespace NanoSecurity.HostEmulator
             else
             {
                 lines.Add($"delivered: sent to {context.Target}; the module's session publishes at QoS 1 (see the broker's side)");
+            }
+
+            if (context.Twin != null)
+            {
+                lines.Add("twin: " + (context.Twin.ReportedLine is string reported ? "reported " + reported : "the module reported nothing"));
             }
 
             lines.Add("events: " + (totals.EventsByName.Count == 0

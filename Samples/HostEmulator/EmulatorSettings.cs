@@ -18,6 +18,9 @@ namespace NanoSecurity.HostEmulator
         /// <summary>--json-out: where every message body is written; null for nowhere.</summary>
         public string? JsonOut { get; init; }
 
+        /// <summary>--twin: the desired-properties document the embedded broker serves and watches; null for none.</summary>
+        public string? TwinFile { get; init; }
+
         /// <summary>--no-ui (or output redirected): plain log lines.</summary>
         public bool PlainOutput { get; init; }
 

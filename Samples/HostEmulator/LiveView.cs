@@ -10,8 +10,9 @@ namespace NanoSecurity.HostEmulator
 {
     /// <summary>
     /// The live console view (Spectre.Console), redrawn four times a second: the module state and
-    /// configuration, each collector's last and next run, the flow cache fill, the messages as
-    /// they arrive, the latest message decoded (events, flows with bytes and hits), the module's log.
+    /// configuration (compiled in; the twin's desired and reported properties), each collector's
+    /// last and next run, the flow cache fill, the messages as they arrive, the latest message
+    /// decoded (events, flows with bytes and hits), the module's log.
     /// </summary>
     internal sealed class LiveView : IView
     {
@@ -34,6 +35,10 @@ namespace NanoSecurity.HostEmulator
                     AnsiConsole.MarkupLine($"[{colour}]{line.At:HH:mm:ss} {Markup.Escape(line.Text)}[/]");
                 }
             };
+            if (context.Twin?.DesiredLine is string desired)
+            {
+                AnsiConsole.MarkupLine("[grey]twin: desired " + Markup.Escape(desired) + "[/]");
+            }
         }
 
         public void Run(EmulatorContext context, CancellationToken stop)
@@ -89,6 +94,21 @@ namespace NanoSecurity.HostEmulator
             grid.AddRow("[grey]module[/]", $"[{stateColour} bold]{state}[/]  up {context.Uptime:hh\\:mm\\:ss}  ({Markup.Escape(ending)})");
             grid.AddRow("[grey]hub[/]", Markup.Escape(context.Target) + "  [grey]as[/] " + Markup.Escape(context.Identity));
             grid.AddRow("[grey]asc_port.config[/]", Markup.Escape(ConfigLine()));
+            if (context.Twin != null)
+            {
+                if (context.Twin.DesiredLine is string desired)
+                {
+                    grid.AddRow("[grey]twin desired[/]", Markup.Escape(desired));
+                }
+
+                if (context.Twin.FileProblem is string problem)
+                {
+                    grid.AddRow("[grey]twin file[/]", "[red]" + Markup.Escape(problem) + "[/]");
+                }
+
+                grid.AddRow("[grey]twin reported[/]", context.Twin.ReportedLine is string reported ? Markup.Escape(reported) : "[grey]nothing yet[/]");
+            }
+
             grid.AddRow(
                 "[grey]messages[/]",
                 string.Create(

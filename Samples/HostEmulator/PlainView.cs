@@ -17,7 +17,8 @@ namespace NanoSecurity.HostEmulator
 
     /// <summary>
     /// --no-ui (and whenever stdout is not a terminal): one line per event, for CI and pipes.
-    /// Module log lines, every message with its events and flows, and a status line every 10 s.
+    /// Module log lines, every message with its events and flows, the twin's desired and reported
+    /// properties as they change, and a status line every 10 s.
     /// </summary>
     internal sealed class PlainView : IView
     {
@@ -35,7 +36,16 @@ namespace NanoSecurity.HostEmulator
                 Write("no /proc/net here: the network activity feed sees nothing (only Linux exposes it)");
             }
 
+            if (context.Twin?.DesiredLine is string desired)
+            {
+                Write("twin: desired " + desired);
+            }
+
             context.Log.LineWritten += line => Write($"module {line.Level.ToString().ToLowerInvariant()}: {line.Text}", line.At);
+            if (context.Twin != null)
+            {
+                context.Twin.LineWritten += line => Write(line);
+            }
             context.Recorder.MessageRecorded += message => WriteMessage(message);
         }
 

@@ -48,8 +48,10 @@ namespace NanoSecurity.HostEmulator
             };
             var twin = new Option<string?>("--twin")
             {
-                Description = "Push a desired-properties document to the module. NOT AVAILABLE YET: it needs module twin "
-                    + "support (issue 4, \"Module twin configuration\"); until that lands the emulator refuses it.",
+                Description = "Embedded broker only: FILE holds the desired properties of the module's azureiotsecurity twin, "
+                    + "e.g. {\"ms_iotn:urn_azureiot_Security_SecurityAgentConfiguration\":{\"highPriorityMessageFrequency\":{\"value\":\"PT10S\"}}} "
+                    + "(see Samples/HostEmulator/twin.example.json). The module finds it when it connects; while it runs, every change to FILE is pushed "
+                    + "as a desired patch (write null to reset a property). The configuration the module reports back is shown.",
                 HelpName = "FILE",
             };
             var noUi = new Option<bool>("--no-ui")
@@ -88,7 +90,8 @@ namespace NanoSecurity.HostEmulator
             var root = new RootCommand(
                 "nanoSecurity host emulator: runs the Defender for IoT security module on this PC with the host target "
                 + "(TLS channel, system clocks, /proc/net network activity and listening ports), connected to an embedded "
-                + "broker that enforces IoT Hub's MQTT rules, and shows every security message it sends. Its SecurityModule.dll "
+                + "broker that enforces IoT Hub's MQTT rules and serves its azureiotsecurity module twin, and shows every security "
+                + "message it sends and the configuration it reports. Its SecurityModule.dll "
                 + "is built from Samples/HostEmulator/asc_port.config, a demo configuration with short intervals.")
             {
                 duration,
@@ -106,17 +109,16 @@ namespace NanoSecurity.HostEmulator
                 {
                     result.AddError("--ca goes with --connection-string (the embedded broker brings its own CA).");
                 }
+
+                if (result.GetValue(twin) != null && result.GetValue(connectionString) != null)
+                {
+                    result.AddError("--twin only drives the embedded broker: with --connection-string, set desired properties "
+                        + "in the portal or with az iot hub module-twin update.");
+                }
             });
 
             root.SetAction(parse =>
             {
-                if (parse.GetValue(twin) != null)
-                {
-                    Console.Error.WriteLine(
-                        "HostEmulator: --twin needs module twin support (issue 4, \"Module twin configuration\"), which has not landed yet; nothing was started.");
-                    return Emulator.StartupFailed;
-                }
-
                 var settings = new EmulatorSettings
                 {
                     DurationSeconds = parse.GetValue(duration),
@@ -124,6 +126,7 @@ namespace NanoSecurity.HostEmulator
                     CaFile = parse.GetValue(ca),
                     Port = parse.GetValue(port),
                     JsonOut = parse.GetValue(jsonOut),
+                    TwinFile = parse.GetValue(twin),
                     PlainOutput = parse.GetValue(noUi) || Console.IsOutputRedirected,
                     ConnectTimeoutSeconds = parse.GetValue(connectTimeout),
                 };

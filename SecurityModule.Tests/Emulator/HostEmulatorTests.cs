@@ -2,9 +2,11 @@ using System.Collections;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NanoSecurity.Testing;
 using NanoSecurity.Tests.Build;
+using NanoSecurity.Tests.Twin;
 using Xunit;
 
 namespace NanoSecurity.Tests.Emulator
@@ -27,6 +29,10 @@ namespace NanoSecurity.Tests.Emulator
 
             Assert.True(run.ExitCode == 0, "the emulator failed:\n" + run);
             Assert.Contains("result: OK", run.StandardOutput);
+
+            // It plays the azureiotsecurity module, whose twin reports the configuration in force.
+            Assert.Matches(@"identity host-emulator-[0-9a-f]{6}/azureiotsecurity\n", run.StandardOutput);
+            Assert.Matches(@"(?m)^twin: reported highPriorityMessageFrequency=PT\d+S ", run.StandardOutput);
 
             // The emulator's SecurityModule.dll carries the demo asc_port.config, not the default one.
             foreach (KeyValuePair<string, string> setting in EmulatorRun.DemoConfig())
@@ -109,6 +115,100 @@ namespace NanoSecurity.Tests.Emulator
         }
     }
 
+    /// <summary>--twin: the embedded broker serves FILE as the module twin's desired properties and pushes its changes.</summary>
+    public sealed class HostEmulatorTwinTests
+    {
+        private const string Configuration = "ms_iotn:urn_azureiot_Security_SecurityAgentConfiguration";
+
+        [Fact]
+        public void TheModuleReportsTheTwinFileAndEachChangePushedWhileItRuns()
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "twin.json");
+            File.WriteAllText(file, Desired("\"highPriorityMessageFrequency\":{\"value\":\"PT3S\"}"));
+            int changed = 0;
+
+            // Once the module has reported the file's value, change the file: the emulator pushes the
+            // change as a merge patch, so the high priority frequency stays and the low one is added.
+            EmulatorRun run = EmulatorRun.StartWatching(
+                line =>
+                {
+                    if (line.Contains(" twin: reported highPriorityMessageFrequency=PT3S ", StringComparison.Ordinal)
+                        && Interlocked.Exchange(ref changed, 1) == 0)
+                    {
+                        File.WriteAllText(file, Desired("\"lowPriorityMessageFrequency\":{\"value\":\"PT40S\"}"));
+                    }
+                },
+                "--duration", "25", "--no-ui", "--twin", file);
+
+            Assert.True(run.ExitCode == 0, "the emulator failed:\n" + run);
+            Assert.Contains("twin: desired version 1 from twin.json: highPriorityMessageFrequency=PT3S\n", run.StandardOutput);
+            Assert.True(changed == 1, "the module never reported PT3S:\n" + run);
+            Assert.Contains("twin: pushing desired version 2 from twin.json: lowPriorityMessageFrequency=PT40S\n", run.StandardOutput);
+
+            // Reported after the patch, and in the summary.
+            Assert.Matches(@"(?m)^\d\d:\d\d:\d\d twin: reported highPriorityMessageFrequency=PT3S lowPriorityMessageFrequency=PT40S ", run.StandardOutput);
+            Assert.Matches(@"(?m)^twin: reported highPriorityMessageFrequency=PT3S lowPriorityMessageFrequency=PT40S ", run.StandardOutput);
+        }
+
+        [Fact]
+        public void AMissingTwinFileIsOneLineAndExitCode2()
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "missing.json");
+            EmulatorRun run = EmulatorRun.Start("--no-ui", "--duration", "5", "--twin", file);
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Equal("HostEmulator: --twin " + file + ": no such file", run.StandardError.Trim());
+            Assert.Equal(string.Empty, run.StandardOutput);
+        }
+
+        [Fact]
+        public void ATwinFileThatIsNotAJsonObjectIsRefused()
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "twin.json");
+            File.WriteAllText(file, "[\"PT10S\"]");
+            EmulatorRun run = EmulatorRun.Start("--no-ui", "--duration", "5", "--twin", file);
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.StartsWith("HostEmulator: --twin " + file + ": must hold a JSON object", run.StandardError.Trim());
+        }
+
+        [Fact]
+        public void TwinWithAConnectionStringIsRefused()
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "twin.json");
+            File.WriteAllText(file, Desired("\"highPriorityMessageFrequency\":{\"value\":\"PT3S\"}"));
+            string key = Convert.ToBase64String(new byte[32]);
+            EmulatorRun run = EmulatorRun.Start(
+                "--no-ui", "--duration", "5", "--twin", file,
+                "--connection-string", $"HostName=localhost;DeviceId=d;SharedAccessKey={key}");
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Contains(
+                "--twin only drives the embedded broker: with --connection-string, set desired properties in the portal or with az iot hub module-twin update.",
+                run.StandardError);
+        }
+
+        [Fact]
+        public void TheExampleTwinFileIsValidForTheSchemaAndTheModule()
+        {
+            string example = File.ReadAllText(Path.Combine(ProjectBuilder.RepoRoot, "Samples", "HostEmulator", "twin.example.json"));
+
+            // It has the shape of the reported properties: the configuration object alone, each property {"value": …}.
+            TwinSchema.AssertValidReported(example);
+
+            JsonObject patch = JsonNode.Parse(example)!.AsObject();
+            patch["$version"] = 2;
+            TwinOutcome outcome = TwinDocuments.Apply(patch.ToJsonString(), isFullTwin: false);
+            Assert.True(outcome.Status == TwinUpdateStatus.Applied && outcome.Errors.Count == 0, outcome.ToString());
+        }
+
+        private static string Desired(string properties) => "{\"" + Configuration + "\":{" + properties + "}}";
+    }
+
     /// <summary>One run of the built emulator.</summary>
     internal sealed class EmulatorRun
     {
@@ -181,7 +281,10 @@ namespace NanoSecurity.Tests.Emulator
                 .Where(e => e.GetProperty("Name").GetString() == "ConnectionCreate")
                 .SelectMany(e => e.GetProperty("Payload").EnumerateArray());
 
-        public static EmulatorRun Start(params string[] arguments)
+        public static EmulatorRun Start(params string[] arguments) => StartWatching(_ => { }, arguments);
+
+        /// <summary>A run that hands each line of its standard output to <paramref name="onOutputLine"/> as it comes, on a reader thread.</summary>
+        public static EmulatorRun StartWatching(Action<string> onOutputLine, params string[] arguments)
         {
             string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
             if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet))
@@ -223,6 +326,8 @@ namespace NanoSecurity.Tests.Emulator
                     {
                         stdout.Append(e.Data).Append('\n');
                     }
+
+                    onOutputLine(e.Data);
                 }
             };
             process.ErrorDataReceived += (_, e) =>
