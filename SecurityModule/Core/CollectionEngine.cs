@@ -18,7 +18,8 @@ namespace NanoSecurity
     /// events wait in one open message, which goes out when it is full or when the frequency of
     /// the most urgent event in it has passed since that event was queued
     /// (<c>highPriorityMessageFrequency</c> for High events, <c>lowPriorityMessageFrequency</c>
-    /// for Low). A collector whose event type is Off does not run; snapshots (SystemInformation,
+    /// for Low). A message that fills goes out at once, with everything queued before; what did
+    /// not fit opens the next message, whose deadline counts from the collection that wrote it. A collector whose event type is Off does not run; snapshots (SystemInformation,
     /// ListeningPorts) run once every <c>snapshotFrequency</c>; the heartbeat only runs while
     /// nothing is queued, so a message carries at most one. A frequency of 0 sends at the end
     /// of the collection that queued the event, which is ThreadX's cadence.</para>
@@ -212,6 +213,8 @@ namespace NanoSecurity
                     throw new InvalidOperationException();
                 }
 
+                // After a Stop the collectors are suspended (the flow caches do not record).
+                ResumeCollectors();
                 long now = _monotonic.ElapsedMilliseconds;
                 ScheduleFirstCollection(now);
                 Enter(SecurityModuleState.Pending, now);
@@ -355,6 +358,7 @@ namespace NanoSecurity
         {
             collector.LastRun = now;
             int written = _writer.EventsWritten;
+            int flushed = _writer.MessagesFlushed;
             try
             {
                 collector.Collect(_writer);
@@ -369,13 +373,15 @@ namespace NanoSecurity
                 }
             }
 
-            if (_writer.IsEmpty)
+            if (_writer.IsEmpty || _writer.MessagesFlushed != flushed)
             {
-                // Whatever it wrote filled messages that already went out.
+                // What it wrote filled the open message, which went out with everything queued
+                // before: the new open message, if any, holds this collector's events alone.
                 _highQueuedAt = -1;
                 _lowQueuedAt = -1;
             }
-            else if (_writer.EventsWritten != written)
+
+            if (!_writer.IsEmpty && _writer.EventsWritten != written)
             {
                 if (_configuration.PriorityOf(collector.Kind) == EventPriority.High)
                 {
@@ -442,10 +448,7 @@ namespace NanoSecurity
                 case SecurityModuleState.Suspended:
                     if (_linkUp)
                     {
-                        for (int i = 0; i < _collectors.Length; i++)
-                        {
-                            _collectors[i].Resume();
-                        }
+                        ResumeCollectors();
 
                         // A hub outage ends for a whole fleet at once: spread the first reports again.
                         ScheduleFirstCollection(now);
@@ -461,6 +464,14 @@ namespace NanoSecurity
             for (int i = 0; i < _collectors.Length; i++)
             {
                 _collectors[i].Suspend();
+            }
+        }
+
+        private void ResumeCollectors()
+        {
+            for (int i = 0; i < _collectors.Length; i++)
+            {
+                _collectors[i].Resume();
             }
         }
 

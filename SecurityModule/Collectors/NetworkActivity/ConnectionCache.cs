@@ -149,15 +149,19 @@ namespace NanoSecurity
         /// The caller should <see cref="Release"/> the returned table once read (it is cleared
         /// outside any lock); if it has not by the next swap, that swap clears it (under the lock, making recorders wait longer) so
         /// an interval never carries flows of an older one.
+        /// <para>Recorders run on other threads, so a full table may have been set aside since the
+        /// collector last took one (while it wrote, for instance). Then that table is returned
+        /// instead, and the table recording in its place, which only holds what came after it
+        /// filled, goes on recording: nothing is lost, and its flows come with the next swap.</para>
         /// </remarks>
-        /// <exception cref="System.InvalidOperationException">A spilled table waits: take it first, or its flows would be lost.</exception>
         private protected FlowTable Swap()
         {
             lock (Sync)
             {
                 if (_standby == StandbySpilled)
                 {
-                    throw new System.InvalidOperationException("take the spilled table before swapping");
+                    _standby = StandbyTaken;
+                    return _collected;
                 }
 
                 FlowTable drained = _recording;

@@ -29,8 +29,9 @@ namespace NanoSecurity
         /// <param name="bytes">Size of the packet.</param>
         /// <returns>
         /// True when the packet was counted; false when a filter ignores it, when the module is
-        /// suspended, or when it starts a new flow while the cache is full (it is then counted as
-        /// dropped until the next collection).
+        /// suspended or ConnectionCreate events are Off, or when it starts a new flow while the
+        /// cache is full (with flow aggregation: while a full table set aside waits for the
+        /// collector too); such a flow is counted as dropped.
         /// </returns>
         /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="bytes"/> is negative or <paramref name="direction"/> is not defined.</exception>
         public bool Record(FlowDirection direction, TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort, int bytes)

@@ -29,8 +29,10 @@ namespace NanoSecurity
         /// <param name="remotePort">The peer's port; 0 for ICMPv6.</param>
         /// <param name="bytes">Size of the packet.</param>
         /// <returns>
-        /// True when the packet was counted; false when a filter ignores it, when the module is suspended, or when it starts a new
-        /// flow while the cache is full (it is then counted as dropped until the next collection).
+        /// True when the packet was counted; false when a filter ignores it, when the module is
+        /// suspended or ConnectionCreate events are Off, or when it starts a new flow while the
+        /// cache is full (with flow aggregation: while a full table set aside waits for the
+        /// collector too); such a flow is counted as dropped.
         /// </returns>
         /// <exception cref="System.ArgumentNullException">An address array is null.</exception>
         /// <exception cref="System.ArgumentException">An address does not fit in its array at its offset.</exception>

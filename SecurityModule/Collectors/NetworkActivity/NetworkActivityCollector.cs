@@ -22,6 +22,10 @@ namespace NanoSecurity
         private long _aggregationInterval;
         private long _lastDrain = -1;
 
+        // The caches record only while the module is not suspended and ConnectionCreate is not Off.
+        private bool _suspended;
+        private bool _off;
+
         internal NetworkActivityCollector(Ipv4ConnectionCache ipv4, Ipv6ConnectionCache ipv6, EventStatistics statistics)
         {
             _ipv4 = ipv4;
@@ -55,12 +59,23 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>Aggregation follows <c>aggregationEnabledConnectionCreate</c> and <c>aggregationIntervalConnectionCreate</c>.</summary>
+        /// <summary>
+        /// Aggregation follows <c>aggregationEnabledConnectionCreate</c> and
+        /// <c>aggregationIntervalConnectionCreate</c>. While ConnectionCreate is Off the caches do
+        /// not record (and forget what they held), so that turning it on again sends no flow of
+        /// the time it was off and counts none of them as dropped.
+        /// </summary>
         internal override void Configure(AgentConfiguration configuration)
         {
             AggregationInterval = configuration.AggregationEnabledConnectionCreate
                 ? configuration.AggregationIntervalConnectionCreate * 1000
                 : 0;
+            bool off = configuration.PriorityOf(Kind) == EventPriority.Off;
+            if (off != _off)
+            {
+                _off = off;
+                UpdateRecording();
+            }
         }
 
         /// <summary>
@@ -135,14 +150,28 @@ namespace NanoSecurity
 
         internal override void Suspend()
         {
-            _ipv4.Suspend();
-            _ipv6.Suspend();
+            _suspended = true;
+            UpdateRecording();
         }
 
         internal override void Resume()
         {
-            _ipv4.Resume();
-            _ipv6.Resume();
+            _suspended = false;
+            UpdateRecording();
+        }
+
+        private void UpdateRecording()
+        {
+            if (_suspended || _off)
+            {
+                _ipv4.Suspend();
+                _ipv6.Suspend();
+            }
+            else
+            {
+                _ipv4.Resume();
+                _ipv6.Resume();
+            }
         }
 
         private static void WriteIpv4(SecurityMessageWriter writer, Ipv4FlowTable flows)
