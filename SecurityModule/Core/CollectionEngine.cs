@@ -19,7 +19,8 @@ namespace NanoSecurity
     /// the most urgent event in it has passed since that event was queued
     /// (<c>highPriorityMessageFrequency</c> for High events, <c>lowPriorityMessageFrequency</c>
     /// for Low). A message that fills goes out at once, with everything queued before; what did
-    /// not fit opens the next message, whose deadline counts from the collection that wrote it. A collector whose event type is Off does not run; snapshots (SystemInformation,
+    /// not fit opens the next message, whose deadline counts from the collection that wrote it.
+    /// A collector whose event type is Off does not run; snapshots (SystemInformation,
     /// ListeningPorts) run once every <c>snapshotFrequency</c>; the heartbeat only runs while
     /// nothing is queued, so a message carries at most one. A frequency of 0 sends at the end
     /// of the collection that queued the event, which is ThreadX's cadence.</para>

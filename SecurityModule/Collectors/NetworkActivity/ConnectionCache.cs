@@ -147,8 +147,8 @@ namespace NanoSecurity
         /// </summary>
         /// <remarks>
         /// The caller should <see cref="Release"/> the returned table once read (it is cleared
-        /// outside any lock); if it has not by the next swap, that swap clears it (under the lock, making recorders wait longer) so
-        /// an interval never carries flows of an older one.
+        /// outside any lock); if it has not by the next swap, that swap clears it (under the lock,
+        /// making recorders wait longer) so an interval never carries flows of an older one.
         /// <para>Recorders run on other threads, so a full table may have been set aside since the
         /// collector last took one (while it wrote, for instance). Then that table is returned
         /// instead, and the table recording in its place, which only holds what came after it
