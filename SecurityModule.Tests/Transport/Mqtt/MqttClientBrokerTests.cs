@@ -76,10 +76,10 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
-        public void NoBrokerListeningIsTheChannelsException()
+        public async Task NoBrokerListeningIsTheChannelsException()
         {
             int port = _broker.Port;
-            _broker.Server.StopAsync().GetAwaiter().GetResult();
+            await _broker.Server.StopAsync();
 
             Assert.Throws<IOException>(() => _client.Connect("127.0.0.1", port, "device-1", null, null, 30, 5000));
         }
@@ -167,11 +167,11 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
-        public void TheBrokerDroppingTheClientIsAConnectionLost()
+        public async Task TheBrokerDroppingTheClientIsAConnectionLost()
         {
             _client.Connect("127.0.0.1", _broker.Port, "device-1", null, null, 30, 5000);
 
-            _broker.Server.StopAsync().GetAwaiter().GetResult();
+            await _broker.Server.StopAsync();
 
             _handler.WaitUntil(h => h.Lost.Count == 1, "connection lost");
             Assert.IsType<IOException>(_handler.Lost[0]);

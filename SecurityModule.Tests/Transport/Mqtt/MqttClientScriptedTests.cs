@@ -425,7 +425,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
-        public void SubscribeWhileTheConnectionDropsThrowsIOException()
+        public async Task SubscribeWhileTheConnectionDropsThrowsIOException()
         {
             Connect(keepAliveSeconds: 0);
             _channel.Responder = null;
@@ -437,7 +437,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
 
             Assert.Throws<IOException>(() => _client.Subscribe("a", 0, 10_000));
 
-            dropper.Wait();
+            await dropper;
             _handler.WaitUntil(h => h.Lost.Count == 1, "connection lost");
             Assert.IsType<IOException>(_handler.Lost[0]);
         }
@@ -576,7 +576,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
-        public void WritesFromTheCallerAndTheReaderNeverInterleave()
+        public async Task WritesFromTheCallerAndTheReaderNeverInterleave()
         {
             _channel.Responder = ScriptedChannel.Broker(acknowledgePublishes: true);
             Connect(keepAliveSeconds: 1);
@@ -594,7 +594,7 @@ namespace NanoSecurity.Tests.Transport.Mqtt
                     _client.Publish("p/" + n, new byte[20], 0, 20, 0);
                 }
             })).ToArray();
-            Task.WaitAll(publishers);
+            await Task.WhenAll(publishers);
 
             _handler.WaitUntil(h => _channel.Written(MqttPacketType.PubAck).Count == 500, "500 PUBACKs");
             Assert.Equal(0, _channel.OverlappingWrites);
