@@ -93,6 +93,10 @@ namespace NanoSecurity.Benchmarks
                 Walk session = Walk.Of(CreateInProcessWithSession(), typeof(SecurityModule).Assembly);
                 Console.WriteLine();
                 Console.WriteLine($"default config with the module's own IoT Hub session (offline cache, MQTT buffers): {session.TotalBytes:N0} B preallocated");
+                Console.WriteLine();
+                Console.WriteLine("## What the session adds to the default module");
+                Console.WriteLine();
+                session.PrintDifference(here, Console.Out);
                 foreach (Variant v in variants.Take(2))
                 {
                     Console.WriteLine();
@@ -355,6 +359,30 @@ namespace NanoSecurity.Benchmarks
             output.WriteLine($"| **total** | | **{TotalBytes.ToString("#,0", CultureInfo.InvariantCulture)}** |");
         }
 
+        /// <summary>The arrays and strings this walk holds beyond <paramref name="baseline"/>, by where they are held.</summary>
+        internal void PrintDifference(Walk baseline, TextWriter output)
+        {
+            var before = baseline._arrays.GroupBy(a => (a.Path, a.Type)).ToDictionary(g => g.Key, g => (Count: g.Count(), Bytes: g.Sum(a => a.Bytes)));
+            output.WriteLine("| held at | type | bytes |");
+            output.WriteLine("|---|---|---:|");
+            foreach (var group in _arrays.GroupBy(a => (a.Path, a.Type)).OrderByDescending(g => g.Sum(a => a.Bytes)))
+            {
+                before.TryGetValue(group.Key, out var held);
+                int count = group.Count() - held.Count;
+                long bytes = group.Sum(a => a.Bytes) - held.Bytes;
+                if (bytes == 0)
+                {
+                    continue;
+                }
+
+                string times = count > 1 ? " (×" + count + ")" : string.Empty;
+                output.WriteLine($"| {group.Key.Path}{times} | {group.Key.Type} | {bytes.ToString("#,0", CultureInfo.InvariantCulture)} |");
+            }
+
+            output.WriteLine($"| (strings) | string | {(StringChars - baseline.StringChars).ToString("#,0", CultureInfo.InvariantCulture)} |");
+            output.WriteLine($"| **total** | | **{(TotalBytes - baseline.TotalBytes).ToString("#,0", CultureInfo.InvariantCulture)}** |");
+        }
+
         private void Visit(object value, string path)
         {
             if (value == null || !_seen.Add(value))
@@ -403,18 +431,18 @@ namespace NanoSecurity.Benchmarks
             }
 
             Objects++;
-            string table = path.StartsWith("Ipv4FlowTable.", StringComparison.Ordinal) ? "Ipv4FlowTable/"
-                : path.StartsWith("Ipv6FlowTable.", StringComparison.Ordinal) ? "Ipv6FlowTable/"
-                : string.Empty;
+
+            // A flow table's arrays are named after the table's own type (Ipv4FlowTable, Ipv6FlowTable),
+            // also those its FlowTable base class declares, so that each family's tables add up.
+            bool flowTable = type.Name == "Ipv4FlowTable" || type.Name == "Ipv6FlowTable";
             for (Type t = type; t != null && t.Assembly == _assembly; t = t.BaseType)
             {
                 foreach (FieldInfo field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
                 {
                     if (!field.FieldType.IsValueType)
                     {
-                        // Where an array is held: its holder's type and field (the same for the two tables of a
-                        // cache), under the flow table it belongs to, if any (the hash index of a table).
-                        Visit(field.GetValue(value), table + t.Name + "." + field.Name);
+                        // Where an array is held: its holder's type and field (the same for the two tables of a cache).
+                        Visit(field.GetValue(value), (flowTable ? type.Name : t.Name) + "." + field.Name);
                     }
                 }
             }
