@@ -345,6 +345,38 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
+        public void APublishWithATopicLongerThanTheTopicBufferIsSkippedAndStillAcknowledged()
+        {
+            var handler = new RecordingHandler(_clock);
+            var channel = new ScriptedChannel(_clock) { Responder = ScriptedChannel.Broker() };
+            var client = new MqttClient(channel, handler, _clock, 4 * MqttClient.MaxTopicChars);
+            try
+            {
+                client.Connect("h", 1883, "c", null, null, 60, 5000);
+
+                // QoS 1, packet id 0x0102, one payload byte; remaining length 2 + topic + 2 + 1 = 518, encoded 86 04.
+                int topicLength = MqttClient.MaxTopicChars + 1;
+                var packet = new List<byte> { 0x32, 0x86, 0x04, (byte)(topicLength >> 8), (byte)topicLength };
+                packet.AddRange(Enumerable.Repeat((byte)'t', topicLength));
+                packet.AddRange(new byte[] { 0x01, 0x02, 0x21 });
+                packet.AddRange(Hex("3003000174"));
+                channel.Enqueue(packet.ToArray());
+
+                handler.WaitUntil(h => h.Messages.Count == 1, "the PUBLISH after the skipped one");
+                Assert.Equal(new[] { 521 }, handler.TooLarge);
+                Assert.Equal("t", handler.Messages.Single().Topic);
+                handler.WaitUntil(h => channel.Written(MqttPacketType.PubAck).Count == 1, "PUBACK");
+                Assert.Equal("40020102", ToHex(channel.Written(MqttPacketType.PubAck)[0].Bytes));
+                Assert.Empty(handler.Lost);
+                Assert.True(client.IsConnected);
+            }
+            finally
+            {
+                client.Disconnect();
+            }
+        }
+
+        [Fact]
         public void AnIncomingQos1PublishIsAcknowledgedAfterTheHandlerRan()
         {
             Connect();

@@ -20,9 +20,10 @@ namespace NanoSecurity
         void OnMessageReceived(string topic, byte[] payload, int offset, int count);
 
         /// <summary>
-        /// A QoS 0 PUBLISH larger than the receive buffer arrived and was skipped unread; the
-        /// connection stays up. (A larger QoS 1 PUBLISH, which would need its PUBACK, ends the
-        /// connection instead.)
+        /// A QoS 0 PUBLISH larger than the receive buffer arrived and was skipped unread, or a
+        /// PUBLISH whose topic is longer than <see cref="MqttClient.MaxTopicChars"/> was skipped
+        /// (and acknowledged, at QoS 1); the connection stays up. (A QoS 1 PUBLISH larger than the
+        /// receive buffer, which could not be acknowledged, ends the connection instead.)
         /// </summary>
         /// <param name="bytes">Size of the whole packet.</param>
         void OnMessageTooLarge(int bytes);

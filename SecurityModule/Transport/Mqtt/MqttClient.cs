@@ -33,6 +33,12 @@ namespace NanoSecurity
         // A whole fixed header (1 + 4 bytes) must fit, or the reader could not tell a packet's size.
         private const int MinPacketSize = 5;
 
+        /// <summary>
+        /// Longest topic delivered to the handler, in UTF-8 bytes. IoT Hub's twin topics are under
+        /// 100; a buffer the size of a packet would cost a device kilobytes for nothing.
+        /// </summary>
+        internal const int MaxTopicChars = 512;
+
         private const int SubAckPending = -1;
         private const int SubAckLost = -2;
         private const int SubAckFailure = 0x80;
@@ -108,7 +114,7 @@ namespace NanoSecurity
             _receiveBuffer = new byte[maxPacketSize];
             _transmitBuffer = new byte[maxPacketSize];
             _resendBuffer = new byte[maxPacketSize];
-            _topicChars = new char[maxPacketSize];
+            _topicChars = new char[maxPacketSize < MaxTopicChars ? maxPacketSize : MaxTopicChars];
         }
 
         /// <summary>Where the client logs connection events; no sink by default.</summary>
@@ -706,8 +712,17 @@ namespace NanoSecurity
             switch (packet.Type)
             {
                 case MqttPacketType.Publish:
-                    int chars = MqttUtf8.Decode(_receiveBuffer, packet.TopicOffset, packet.TopicLength, _topicChars);
-                    _handler.OnMessageReceived(new string(_topicChars, 0, chars), _receiveBuffer, packet.PayloadOffset, packet.PayloadCount);
+                    // A topic of N UTF-8 bytes is at most N chars.
+                    if (packet.TopicLength > _topicChars.Length)
+                    {
+                        _handler.OnMessageTooLarge(packet.Length);
+                    }
+                    else
+                    {
+                        int chars = MqttUtf8.Decode(_receiveBuffer, packet.TopicOffset, packet.TopicLength, _topicChars);
+                        _handler.OnMessageReceived(new string(_topicChars, 0, chars), _receiveBuffer, packet.PayloadOffset, packet.PayloadCount);
+                    }
+
                     if (packet.Qos == 1)
                     {
                         lock (_writeLock)
