@@ -345,6 +345,29 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
+        public void ASmallTransmitBufferLimitsQos0PublishesButNotQos1Ones()
+        {
+            var channel = new ScriptedChannel(_clock) { Responder = ScriptedChannel.Broker() };
+            // 64 bytes hold a QoS 0 PUBLISH to "t" with 59 payload bytes (2 + 3 + 59).
+            var client = new MqttClient(channel, new RecordingHandler(_clock), _clock, 256, 64);
+            try
+            {
+                client.Connect("h", 1883, "c", null, null, 60, 5000);
+
+                client.Publish("t", new byte[59], 0, 59, 0);
+                Assert.Throws<ArgumentException>(() => client.Publish("t", new byte[60], 0, 60, 0));
+                client.Publish("t", new byte[200], 0, 200, 1);
+
+                Assert.Equal(2, channel.Written(MqttPacketType.Publish).Count);
+                Assert.True(client.IsConnected);
+            }
+            finally
+            {
+                client.Disconnect();
+            }
+        }
+
+        [Fact]
         public void APublishWithATopicLongerThanTheTopicBufferIsSkippedAndStillAcknowledged()
         {
             var handler = new RecordingHandler(_clock);

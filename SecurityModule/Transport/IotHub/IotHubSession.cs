@@ -43,6 +43,10 @@ namespace NanoSecurity
         // (Microsoft's whole default configuration with its reported echo is about 3 KB).
         private const int MaxPacketSize = AscPortConfig.MaxMessageSize + PacketOverhead;
 
+        // Everything but the telemetry (QoS 1, from the resend buffer) is small: CONNECT with its
+        // SAS token, SUBSCRIBE, and the twin requests, the largest a reported-properties patch.
+        private const int TransmitBufferSize = ReportedPropertiesWriter.MaxLength + PacketOverhead;
+
         private readonly IotHubConnectionString _connection;
         private readonly int _port;
         private readonly OutboundQueue _queue;
@@ -109,7 +113,7 @@ namespace NanoSecurity
             _userName = IotHubIdentity.UserName(connection);
             _topic = IotHubIdentity.TelemetryTopic(connection);
             _body = new byte[AscPortConfig.MaxMessageSize];
-            _client = new MqttClient(channel, this, clock, MaxPacketSize);
+            _client = new MqttClient(channel, this, clock, MaxPacketSize, TransmitBufferSize);
             TokenLifetimeSeconds = DefaultTokenLifetimeSeconds;
         }
 

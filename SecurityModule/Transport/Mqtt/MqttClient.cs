@@ -97,22 +97,41 @@ namespace NanoSecurity
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPacketSize"/> is below 5.</exception>
         internal MqttClient(INetworkChannel channel, IMqttClientHandler handler, IMonotonicClock clock, int maxPacketSize)
+            : this(channel, handler, clock, maxPacketSize, maxPacketSize)
+        {
+        }
+
+        /// <summary>Creates a client whose transmit buffer is smaller than its packets.</summary>
+        /// <param name="channel">The byte stream to the server.</param>
+        /// <param name="handler">Receives messages, acknowledgments and connection loss.</param>
+        /// <param name="clock">Clock for every deadline.</param>
+        /// <param name="maxPacketSize">
+        /// Size of the receive and resend buffers: the largest packet accepted and the largest
+        /// QoS 1 PUBLISH sent, fixed header included.
+        /// </param>
+        /// <param name="transmitBufferSize">
+        /// Size of the buffer of every other packet (CONNECT, SUBSCRIBE, QoS 0 PUBLISH, acks):
+        /// a device that publishes only small QoS 0 packets saves the difference.
+        /// </param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A size is below 5.</exception>
+        internal MqttClient(INetworkChannel channel, IMqttClientHandler handler, IMonotonicClock clock, int maxPacketSize, int transmitBufferSize)
         {
             if (channel == null || handler == null || clock == null)
             {
                 throw new ArgumentNullException(channel == null ? "channel" : handler == null ? "handler" : "clock");
             }
 
-            if (maxPacketSize < MinPacketSize)
+            if (maxPacketSize < MinPacketSize || transmitBufferSize < MinPacketSize)
             {
-                throw new ArgumentOutOfRangeException("maxPacketSize");
+                throw new ArgumentOutOfRangeException(maxPacketSize < MinPacketSize ? "maxPacketSize" : "transmitBufferSize");
             }
 
             _channel = channel;
             _handler = handler;
             _clock = clock;
             _receiveBuffer = new byte[maxPacketSize];
-            _transmitBuffer = new byte[maxPacketSize];
+            _transmitBuffer = new byte[transmitBufferSize];
             _resendBuffer = new byte[maxPacketSize];
             _topicChars = new char[maxPacketSize < MaxTopicChars ? maxPacketSize : MaxTopicChars];
         }
