@@ -77,6 +77,7 @@ namespace NanoSecurity.Testing
         private Task _sendTail = Task.CompletedTask;
         private MqttServer? _server;
         private int _throttleTwinRequests;
+        private bool _refuseReported;
 
         private IotHubRulesBroker(IotHubRulesBrokerOptions options)
         {
@@ -124,6 +125,29 @@ namespace NanoSecurity.Testing
 
         /// <summary>Every twin request (GET, reported PATCH) with the status it was answered, in arrival order.</summary>
         public IReadOnlyList<TwinRequest> TwinRequests => _twinRequests.Snapshot();
+
+        /// <summary>
+        /// When true, every reported-properties PATCH is answered 400 and not applied, as IoT Hub
+        /// answers a document it refuses; for testing how a client takes a refusal.
+        /// </summary>
+        public bool RefuseReportedProperties
+        {
+            get
+            {
+                lock (_twinLock)
+                {
+                    return _refuseReported;
+                }
+            }
+
+            set
+            {
+                lock (_twinLock)
+                {
+                    _refuseReported = value;
+                }
+            }
+        }
 
         /// <summary>
         /// How many of the next twin requests (GET or reported PATCH, from any client) are answered 429
@@ -580,7 +604,7 @@ namespace NanoSecurity.Testing
                     status = 200;
                     body = Encoding.UTF8.GetBytes(twin.ToGetResponse().ToJsonString());
                 }
-                else if (IotHubRules.CheckTwinProperties(payload, out JsonObject? patch) == null)
+                else if (!_refuseReported && IotHubRules.CheckTwinProperties(payload, out JsonObject? patch) == null)
                 {
                     status = 204;
                     version = "&$version=" + twin.PatchReported(patch!);

@@ -179,6 +179,34 @@ namespace NanoSecurity.Tests.Transport.Session
         }
 
         [Fact]
+        public async Task ARefusedReportIsNotRepeatedUntilTheConfigurationChanges()
+        {
+            string client = NewIdentity(out string cs);
+            Broker.RefuseReportedProperties = true;
+            try
+            {
+                using HubModuleHarness h = Start(cs);
+                await Broker.WaitForTwinRequestsAsync(r => r.Any(x => x.ClientId == client && x.Kind == TwinRequest.Patch), Patience, "the first report");
+
+                // 400: the hub would refuse the same document again, so the session does not retry it,
+                // however long it waits; a new configuration is reported anew.
+                Assert.False(AdvanceUntil(h, () => Broker.TwinRequests.Count(r => r.ClientId == client && r.Kind == TwinRequest.Patch) > 1, TimeSpan.FromSeconds(2)));
+                await Broker.UpdateDesiredPropertiesAsync(client, Patch(("snapshotFrequency", "\"PT3H\"")));
+                await Broker.WaitForTwinRequestsAsync(r => r.Count(x => x.ClientId == client && x.Kind == TwinRequest.Patch) == 2, Patience, "the report of the change");
+
+                Assert.All(Broker.TwinRequests.Where(r => r.ClientId == client && r.Kind == TwinRequest.Patch), r => Assert.Equal(400, r.Status));
+                Assert.Equal(1, Broker.AcceptedConnections.Count(c => c == client));
+                var inForce = new AgentConfiguration();
+                h.Engine.CopyConfiguration(inForce);
+                Assert.Equal(3 * 3600, inForce.SnapshotFrequency);
+            }
+            finally
+            {
+                Broker.RefuseReportedProperties = false;
+            }
+        }
+
+        [Fact]
         public async Task EveryReconnectReadsTheTwinAgain()
         {
             string client = NewIdentity(out string cs);
@@ -193,10 +221,10 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.Equal(2, Broker.TwinRequests.Count(r => r.ClientId == client && r.Kind == TwinRequest.Get));
         }
 
-        /// <summary>Moves the fake clock by 250 ms every 20 ms of real time until the condition holds or patience runs out.</summary>
-        private static bool AdvanceUntil(HubModuleHarness h, Func<bool> condition)
+        /// <summary>Moves the fake clock by 250 ms every 20 ms of real time until the condition holds or patience (by default <see cref="Patience"/>) runs out.</summary>
+        private static bool AdvanceUntil(HubModuleHarness h, Func<bool> condition, TimeSpan? patience = null)
         {
-            DateTime end = DateTime.UtcNow + Patience;
+            DateTime end = DateTime.UtcNow + (patience ?? Patience);
             while (!condition())
             {
                 if (DateTime.UtcNow > end)
