@@ -11,7 +11,10 @@ namespace NanoSecurity.Tests.Twin
     /// configured as strictly (<see cref="JsonTokenStreams.Strict"/>): on random JSON trees and on
     /// byte-level mutations of them and of Microsoft's twin documents, both readers produce the
     /// same token stream or both refuse the document, and ours never throws anything but
-    /// <see cref="JsonReaderException"/>.
+    /// <see cref="JsonReaderException"/>. Every document is read by two of ours: one whose
+    /// buffer holds every generated string, whose decoded texts are compared, and one whose
+    /// buffer is smaller than many of them, which must accept and refuse exactly the same
+    /// documents, count the same lengths, and keep the texts that fit.
     /// </summary>
     /// <remarks>
     /// Where the readers legitimately differ, the comparison allows for it and counts it:
@@ -19,8 +22,9 @@ namespace NanoSecurity.Tests.Twin
     /// <item>Utf8JsonReader reads invalid UTF-8 and lone surrogate escapes (<c>"\ud800"</c>) as
     /// String tokens and refuses them only in GetString; ours refuses the document while reading.
     /// The harness calls GetString on every string, so both refuse, with the same tokens before.</item>
-    /// <item>Ours refuses strings longer than its char buffer and documents over its size limit;
-    /// Utf8JsonReader has neither limit.</item>
+    /// <item>Ours does not keep the text of a string longer than its char buffer: the token is
+    /// the same, with the same length in chars, but GetString refuses it (checked on every such
+    /// token). Ours refuses documents over its size limit; Utf8JsonReader has no such limit.</item>
     /// <item>Utf8JsonReader ends a number at <c>/</c> (a comment could start there) and reports
     /// the number before refusing the comment; ours refuses at the number. Both refuse the
     /// document; the tokens before the error are otherwise always the same, and checked.</item>
@@ -30,6 +34,9 @@ namespace NanoSecurity.Tests.Twin
     {
         private const int DocumentLimit = 32 * 1024;
         private const int StringLimit = 512;
+
+        // Generated strings have up to 12 chars: many of them do not fit in this buffer.
+        private const int SmallStringLimit = 5;
         private const int GeneratedDocuments = 100_000;
         private const int MutantsPerDocument = 4;
         private const int MutatedDocuments = 100_000;
@@ -111,6 +118,9 @@ namespace NanoSecurity.Tests.Twin
         [ThreadStatic]
         private static JsonReader _reader;
 
+        [ThreadStatic]
+        private static JsonReader _smallReader;
+
         private readonly ITestOutputHelper _output;
 
         public JsonReaderFuzzTests(ITestOutputHelper output)
@@ -128,6 +138,7 @@ namespace NanoSecurity.Tests.Twin
             Assert.Equal(GeneratedDocuments, tally.Total);
             Assert.True(tally.BothAccepted > GeneratedDocuments / 2, tally.ToString());
             Assert.True(tally.BothRefused > 0, tally.ToString());
+            Assert.True(tally.TextsNotKept > GeneratedDocuments / 10, tally.ToString());
         }
 
         [Fact]
@@ -149,6 +160,7 @@ namespace NanoSecurity.Tests.Twin
             Assert.Equal(MutatedDocuments, tally.Total);
             Assert.True(tally.BothRefused > MutatedDocuments / 2, tally.ToString());
             Assert.True(tally.BothAccepted > 0, tally.ToString());
+            Assert.True(tally.TextsNotKept > 0, tally.ToString());
         }
 
         [Fact]
@@ -162,7 +174,8 @@ namespace NanoSecurity.Tests.Twin
                     return;
                 }
 
-                var reader = _reader ??= new JsonReader(DocumentLimit, StringLimit);
+                // The small buffer: skipping, like reading, does not depend on the text being kept.
+                var reader = _smallReader ??= new JsonReader(DocumentLimit, SmallStringLimit);
                 var ours = new List<string>();
                 reader.Reset(document, 0, document.Length);
                 for (int i = 0; reader.Read(); i++)
@@ -317,11 +330,24 @@ namespace NanoSecurity.Tests.Twin
 
         private static void Compare(byte[] document, Tally tally)
         {
-            var reader = _reader ??= new JsonReader(DocumentLimit, StringLimit);
-            ReadOutcome ours = JsonTokenStreams.Ours(reader, document);
             ReadOutcome theirs = JsonTokenStreams.SystemTextJson(document);
+            ReadOutcome ours = JsonTokenStreams.Ours(_reader ??= new JsonReader(DocumentLimit, StringLimit), document);
+            ReadOutcome small = JsonTokenStreams.Ours(_smallReader ??= new JsonReader(DocumentLimit, SmallStringLimit), document);
             Interlocked.Increment(ref tally.Total);
 
+            // The buffer only decides which texts are kept: acceptance, tokens and lengths are the same.
+            Compare(document, small, JsonTokenStreams.KeptBy(theirs, SmallStringLimit), null);
+            if (small.Accepted && small.LongestString > SmallStringLimit)
+            {
+                Interlocked.Increment(ref tally.TextsNotKept);
+            }
+
+            Compare(document, ours, JsonTokenStreams.KeptBy(theirs, StringLimit), tally);
+        }
+
+        /// <summary>Compares one of our outcomes with theirs; counts in <paramref name="tally"/> if given.</summary>
+        private static void Compare(byte[] document, ReadOutcome ours, ReadOutcome theirs, Tally tally)
+        {
             if (ours.Accepted && theirs.Accepted)
             {
                 if (!ours.Tokens.SequenceEqual(theirs.Tokens))
@@ -329,18 +355,17 @@ namespace NanoSecurity.Tests.Twin
                     Assert.Fail("different tokens for " + Printable(document) + "\n ours:   " + ours + "\n theirs: " + theirs);
                 }
 
-                Interlocked.Increment(ref tally.BothAccepted);
+                if (tally != null)
+                {
+                    Interlocked.Increment(ref tally.BothAccepted);
+                }
+
                 return;
             }
 
             if (!ours.Accepted && !theirs.Accepted)
             {
-                Interlocked.Increment(ref tally.BothRefused);
-                if (theirs.Error.StartsWith("GetString: ", StringComparison.Ordinal))
-                {
-                    Interlocked.Increment(ref tally.RefusedOnlyByGetString);
-                }
-
+                bool numberBeforeSlash = false;
                 if (!ours.Tokens.SequenceEqual(theirs.Tokens))
                 {
                     // Up to the error the tokens are the same too, but for one case: a number
@@ -348,7 +373,7 @@ namespace NanoSecurity.Tests.Twin
                     // so reports the number before refusing the comment.
                     ReadToken number = theirs.Tokens[^1];
                     int after = number.Offset + number.Length;
-                    bool numberBeforeSlash = number.Type == Stj.JsonTokenType.Number
+                    numberBeforeSlash = number.Type == Stj.JsonTokenType.Number
                         && theirs.Tokens.Count == ours.Tokens.Count + 1
                         && theirs.Tokens.Take(ours.Tokens.Count).SequenceEqual(ours.Tokens)
                         && after < document.Length
@@ -357,23 +382,34 @@ namespace NanoSecurity.Tests.Twin
                     {
                         Assert.Fail("different tokens before the error in " + Printable(document) + "\n ours:   " + ours + "\n theirs: " + theirs);
                     }
+                }
 
-                    Interlocked.Increment(ref tally.NumberBeforeSlash);
+                if (tally != null)
+                {
+                    Interlocked.Increment(ref tally.BothRefused);
+                    if (theirs.Error.StartsWith("GetString: ", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref tally.RefusedOnlyByGetString);
+                    }
+
+                    if (numberBeforeSlash)
+                    {
+                        Interlocked.Increment(ref tally.NumberBeforeSlash);
+                    }
                 }
 
                 return;
             }
 
-            // What only our limits refuse; Utf8JsonReader has none.
+            // What only our size limit refuses; Utf8JsonReader has none. A long string is no
+            // longer a reason: ours reads it as a token, without its text.
             if (theirs.Accepted && document.Length > DocumentLimit && ours.Error.StartsWith("document of ", StringComparison.Ordinal))
             {
-                Interlocked.Increment(ref tally.OverDocumentLimit);
-                return;
-            }
+                if (tally != null)
+                {
+                    Interlocked.Increment(ref tally.OverDocumentLimit);
+                }
 
-            if (theirs.Accepted && theirs.LongestString > StringLimit && ours.Error.StartsWith("string longer than ", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref tally.OverStringLimit);
                 return;
             }
 
@@ -399,15 +435,15 @@ namespace NanoSecurity.Tests.Twin
             public int BothRefused;
             public int RefusedOnlyByGetString;
             public int NumberBeforeSlash;
-            public int OverStringLimit;
+            public int TextsNotKept;
             public int OverDocumentLimit;
 
             public override string ToString() =>
                 $"{Total} documents: {BothAccepted} accepted by both with equal token streams, {BothRefused} refused by both "
                 + $"({RefusedOnlyByGetString} of them by Utf8JsonReader only in GetString: invalid UTF-8 or a lone surrogate; "
                 + $"{NumberBeforeSlash} with a number before '/' that only Utf8JsonReader reports), "
-                + $"{OverStringLimit} refused by us only for a string over {StringLimit} chars, "
-                + $"{OverDocumentLimit} only for exceeding {DocumentLimit} bytes";
+                + $"{OverDocumentLimit} refused by us only for exceeding {DocumentLimit} bytes; "
+                + $"{TextsNotKept} accepted by the reader of {SmallStringLimit} chars with a longer string, its text not kept";
         }
     }
 }

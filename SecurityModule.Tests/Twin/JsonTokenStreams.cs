@@ -20,8 +20,10 @@ namespace NanoSecurity.Tests.Twin
 
         /// <summary>
         /// Our reader's stream. Also checks, on every token, that the typed accessors agree with
-        /// the token type and that ValueEquals/ValueEqualsIgnoreCase agree with GetString, and that
-        /// the end of a document is sticky. Only <see cref="JsonReaderException"/> is caught: any
+        /// the token type and that ValueEquals/ValueEqualsIgnoreCase agree with GetString; on a
+        /// text longer than the reader's buffer, that GetString refuses it with the reader's
+        /// message without stopping the reader, and that comparisons are false; and that the
+        /// end of a document is sticky. Only <see cref="JsonReaderException"/> is caught: any
         /// other exception reaches the caller and fails the test.
         /// </summary>
         internal static ReadOutcome Ours(JsonReader reader, byte[] document) => Ours(reader, document, 0, document.Length);
@@ -37,6 +39,7 @@ namespace NanoSecurity.Tests.Twin
                 {
                     Stj.JsonTokenType type = SameTypes[(int)reader.TokenType];
                     string text = null;
+                    int textLength = reader.TextLength;
                     bool isInt64 = reader.TryGetInt64(out long value);
                     bool isBoolean = reader.TryGetBoolean(out bool flag);
                     Check(isInt64 ? reader.TokenType == JsonTokenType.Number : value == 0, "TryGetInt64");
@@ -46,19 +49,30 @@ namespace NanoSecurity.Tests.Twin
                     {
                         case JsonTokenType.String:
                         case JsonTokenType.PropertyName:
-                            text = reader.GetString();
-                            CheckComparisons(reader, text);
-                            longest = Math.Max(longest, text.Length);
+                            if (reader.IsTextComplete)
+                            {
+                                text = reader.GetString();
+                                Check(textLength == text.Length, "TextLength of a text kept");
+                                CheckComparisons(reader, text);
+                            }
+                            else
+                            {
+                                CheckTextNotKept(reader);
+                            }
+
+                            longest = Math.Max(longest, textLength);
                             break;
                         case JsonTokenType.Number:
                             text = Encoding.UTF8.GetString(buffer, offset + reader.TokenOffset, reader.TokenLength);
+                            Check(!reader.IsTextComplete && textLength == 0, "no text on a number");
                             break;
                         default:
                             Check(!reader.ValueEquals("") && !reader.ValueEqualsIgnoreCase(""), "ValueEquals on a non-string");
+                            Check(!reader.IsTextComplete && textLength == 0, "no text on a token that is not text");
                             break;
                     }
 
-                    tokens.Add(new ReadToken(type, reader.TokenOffset, reader.Depth, reader.TokenLength, text, isInt64, value));
+                    tokens.Add(new ReadToken(type, reader.TokenOffset, reader.Depth, reader.TokenLength, text, textLength, isInt64, value));
                 }
 
                 Check(!reader.Read(), "the end is sticky");
@@ -87,6 +101,7 @@ namespace NanoSecurity.Tests.Twin
                     string text = null;
                     int length = reader.ValueSpan.Length;
                     bool isInt64 = false;
+                    bool isNumber = reader.TokenType == Stj.JsonTokenType.Number;
                     long value = 0;
                     switch (reader.TokenType)
                     {
@@ -111,7 +126,7 @@ namespace NanoSecurity.Tests.Twin
                             break;
                     }
 
-                    tokens.Add(new ReadToken(reader.TokenType, (int)reader.TokenStartIndex, reader.CurrentDepth, length, text, isInt64, value));
+                    tokens.Add(new ReadToken(reader.TokenType, (int)reader.TokenStartIndex, reader.CurrentDepth, length, text, text != null && !isNumber ? text.Length : 0, isInt64, value));
                 }
 
                 return new ReadOutcome(tokens, null, longest);
@@ -121,6 +136,18 @@ namespace NanoSecurity.Tests.Twin
                 return new ReadOutcome(tokens, e.Message, longest);
             }
         }
+
+        /// <summary>
+        /// What a reader whose buffer holds <paramref name="maxStringChars"/> chars keeps of
+        /// <paramref name="outcome"/>: the same tokens, but a string or property name longer
+        /// than that has no text, only its length.
+        /// </summary>
+        internal static ReadOutcome KeptBy(ReadOutcome outcome, int maxStringChars) => outcome with
+        {
+            Tokens = outcome.Tokens
+                .Select(t => t.Type is Stj.JsonTokenType.String or Stj.JsonTokenType.PropertyName && t.TextLength > maxStringChars ? t with { Text = null } : t)
+                .ToList(),
+        };
 
         // Ours by value, theirs by name: the names are the same, the numbers differ (Comment).
         private static readonly Stj.JsonTokenType[] SameTypes =
@@ -144,6 +171,32 @@ namespace NanoSecurity.Tests.Twin
                 string changed = text.Substring(0, text.Length - 1) + (char)(text[^1] ^ 1);
                 Check(!reader.ValueEquals(changed), "ValueEquals of a different last char");
             }
+        }
+
+        /// <summary>On a text longer than the buffer: GetString refuses it, comparisons are false, reading goes on.</summary>
+        private static void CheckTextNotKept(JsonReader reader)
+        {
+            int length = reader.TextLength;
+            Check(length > 0, "a text not kept is not empty");
+            try
+            {
+                reader.GetString();
+                Check(false, "GetString of a text not kept");
+            }
+            catch (JsonReaderException e)
+            {
+                Check(
+                    e.Message.StartsWith("string longer than ", StringComparison.Ordinal)
+                        && e.Message.EndsWith(" chars at byte " + reader.TokenOffset, StringComparison.Ordinal)
+                        && e.ByteOffset == reader.TokenOffset,
+                    "GetString's refusal of a text not kept: " + e.Message);
+            }
+
+            // As long as the text, and so longer than the buffer: never equal, and no index out of range.
+            string sameLength = new string('a', length);
+            Check(!reader.ValueEquals(sameLength) && !reader.ValueEqualsIgnoreCase(sameLength), "ValueEquals on a text not kept");
+            Check(!reader.ValueEquals("") && !reader.ValueEqualsIgnoreCase(""), "ValueEquals(\"\") on a text not kept");
+            Check(reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName, "GetString's refusal leaves the token");
         }
 
         private static string SwapAsciiCase(string text)

@@ -96,7 +96,8 @@ namespace NanoSecurity.Tests.Twin
             Assert.True(tally.Stale > GeneratedDocuments / 50, tally.ToString());
             Assert.True(tally.Changed > GeneratedDocuments / 20, tally.ToString());
             Assert.True(tally.Warned > GeneratedDocuments / 100, tally.ToString());
-            Assert.True(tally.Unreadable > 0, tally.ToString());
+            Assert.True(tally.TooLong > GeneratedDocuments / 500, tally.ToString());
+            Assert.True(tally.LongSkipped > GeneratedDocuments / 100, tally.ToString());
             foreach (string type in new[] { "TypeMismatch", "Conflict", "NotOptimal" })
             {
                 Assert.True(tally.ErrorTypes.ContainsKey(type) && tally.ErrorTypes[type] > 100, tally.ToString());
@@ -200,7 +201,7 @@ namespace NanoSecurity.Tests.Twin
                     + "\n errors:  " + string.Join("; ", actualErrors) + "\n expected " + string.Join("; ", expected.Errors));
             }
 
-            tally.Count(status, !unchanged, recorded);
+            tally.Count(status, !unchanged, recorded, c.Document);
         }
 
         private static byte[] Mutate(byte[] original, ulong[] edits) => ByteMutation.Apply(original, edits, Interesting);
@@ -364,6 +365,11 @@ namespace NanoSecurity.Tests.Twin
                     return AnyValue(r, 1);
                 }
 
+                if (r.Next(30) == 0)
+                {
+                    return LongText(r, property);
+                }
+
                 switch (ConfigurationProperty.KindOf(property))
                 {
                     case ConfigurationValueKind.Duration:
@@ -376,6 +382,32 @@ namespace NanoSecurity.Tests.Twin
                         return Q(r.Next(2) == 0 ? "Low" : Words[r.Next(Words.Length)]);
                     default:
                         return r.Next(2) == 0 ? "true" : "false";
+                }
+            }
+
+            /// <summary>
+            /// A string around the length the parser keeps, in UTF-16 chars after unescaping: a
+            /// valid duration padded with zeros (some escaped), or a priority padded with spaces,
+            /// or a long string of four-byte chars (two UTF-16 chars each).
+            /// </summary>
+            private static string LongText(Random r, int property)
+            {
+                int length = TwinConfigurationParser.MaxStringChars - 3 + r.Next(7);
+                switch (r.Next(3))
+                {
+                    case 0:
+                        var duration = new StringBuilder("\"PT");
+                        for (int i = 0; i < length - 4; i++)
+                        {
+                            duration.Append(r.Next(4) == 0 ? "\\u0030" : "0");
+                        }
+
+                        return duration.Append("1M\"").ToString();
+                    case 1:
+                        string word = property % 3 == 0 ? "High" : property % 3 == 1 ? "low" : "OFF";
+                        return Q(word + new string(' ', length - word.Length));
+                    default:
+                        return Q(string.Concat(Enumerable.Repeat("\U0001F600", length / 2)) + (length % 2 == 0 ? "" : "a"));
                 }
             }
 
@@ -396,7 +428,13 @@ namespace NanoSecurity.Tests.Twin
                     case 5:
                         return Q(Words[r.Next(Words.Length)]);
                     case 6:
-                        return Q(new string('z', r.Next(2) == 0 ? r.Next(10) : 4090 + r.Next(10)));
+                        // Short, around the length the parser keeps, or up to IoT Hub's 4 KB.
+                        return Q(new string('z', r.Next(3) switch
+                        {
+                            0 => r.Next(10),
+                            1 => TwinConfigurationParser.MaxStringChars - 3 + r.Next(7),
+                            _ => 4090 + r.Next(7),
+                        }));
                     case 7:
                         return "[" + AnyValue(r, depth - 1) + "," + AnyValue(r, depth - 1) + "]";
                     default:
@@ -442,12 +480,18 @@ namespace NanoSecurity.Tests.Twin
             public int Changed;
             public int Warned;
             public int Unreadable;
+            public int TooLong;
+            public int LongSkipped;
             public readonly Dictionary<string, int> ErrorTypes = new Dictionary<string, int>();
 
-            public void Count(TwinUpdateStatus status, bool changed, List<ConfigurationError> errors)
+            public void Count(TwinUpdateStatus status, bool changed, List<ConfigurationError> errors, byte[] document)
             {
+                bool longSkipped = status != TwinUpdateStatus.Stale && LongestString(document) > TwinConfigurationParser.MaxStringChars;
                 lock (this)
                 {
+                    TooLong += errors.Any(e => e.Message.Contains(" chars is too long for", StringComparison.Ordinal)
+                        || (e.Message.Contains(": a string of ", StringComparison.Ordinal) && e.Message.EndsWith(" chars is not High, Low or Off", StringComparison.Ordinal))) ? 1 : 0;
+                    LongSkipped += longSkipped && errors.Count == 0 ? 1 : 0;
                     Total++;
                     Applied += status == TwinUpdateStatus.Applied ? 1 : 0;
                     Rejected += status == TwinUpdateStatus.Rejected ? 1 : 0;
@@ -462,12 +506,37 @@ namespace NanoSecurity.Tests.Twin
                 }
             }
 
+            /// <summary>The longest string or property name in UTF-16 chars, 0 for a document System.Text.Json refuses.</summary>
+            private static int LongestString(byte[] document)
+            {
+                var reader = new System.Text.Json.Utf8JsonReader(document, JsonTokenStreams.Strict);
+                int longest = 0;
+                try
+                {
+                    while (reader.Read())
+                    {
+                        if (reader.TokenType is System.Text.Json.JsonTokenType.String or System.Text.Json.JsonTokenType.PropertyName)
+                        {
+                            longest = Math.Max(longest, reader.GetString().Length);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+                {
+                    return 0;
+                }
+
+                return longest;
+            }
+
             public override string ToString()
             {
                 lock (this)
                 {
-                    return Total + " documents: " + Applied + " applied (" + Changed + " changed, " + Warned + " with warnings), "
-                        + Rejected + " rejected (" + Unreadable + " unreadable), " + Stale + " stale; errors "
+                    return Total + " documents: " + Applied + " applied (" + Changed + " changed, " + Warned + " with warnings; "
+                        + LongSkipped + " without any error though holding a string over " + TwinConfigurationParser.MaxStringChars + " chars), "
+                        + Rejected + " rejected (" + Unreadable + " unreadable, " + TooLong + " for a duration or priority over "
+                        + TwinConfigurationParser.MaxStringChars + " chars), " + Stale + " stale; errors "
                         + string.Join(", ", ErrorTypes.Select(p => p.Key + " " + p.Value));
                 }
             }

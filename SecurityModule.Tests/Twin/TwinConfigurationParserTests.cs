@@ -557,7 +557,8 @@ namespace NanoSecurity.Tests.Twin
         [Fact]
         public void ALongBadValueIsQuotedShortInTheMessage()
         {
-            string longValue = new string('x', 31) + "\U0001F600" + new string('y', 3000);
+            // Within what the parser reads (a longer one is only counted: see ALongDurationOrPriority...).
+            string longValue = new string('x', 31) + "\U0001F600" + new string('y', TwinConfigurationParser.MaxStringChars - 33);
             TwinOutcome outcome = Apply(Patch("\"eventPriorityLogin\":1,\"eventPriorityDiagnostic\":{\"value\":\"" + longValue + "\"}"), isFullTwin: false);
 
             Assert.Equal(TwinUpdateStatus.Rejected, outcome.Status);
@@ -620,13 +621,68 @@ namespace NanoSecurity.Tests.Twin
         }
 
         [Fact]
-        public void AStringOverTheLimitAnywhereMakesTheDocumentUnreadable()
+        public void ALongStringWhereTheParserDoesNotLookIsReadAndSkipped()
         {
-            string longest = new string('s', TwinConfigurationParser.MaxStringChars);
-            Assert.Equal(TwinUpdateStatus.Applied, Apply(Patch("\"x\":\"" + longest + "\""), isFullTwin: false).Status);
+            // IoT Hub's 4 KB per string, far beyond what the parser keeps, wherever it skips:
+            // another application's setting, an unknown property, a member beside "value", the
+            // reported section, and names (one that starts like a known property is unknown).
+            string big = new string('s', 4096);
+            Assert.True(big.Length > 8 * TwinConfigurationParser.MaxStringChars);
+            string members = "\"" + High + "\":{\"value\":\"PT2M\",\"note\":\"" + big + "\"},"
+                + "\"" + Low + big + "\":{\"value\":\"" + big + "\"},"
+                + "\"other\":{\"value\":\"" + big + "\"},"
+                + "\"" + big + "\":[\"" + big + "\"]";
+            string[] documents =
+            {
+                "{\"app\":{\"setting\":\"" + big + "\"}," + Patch(members).Substring(1),
+                "{\"reported\":{\"x\":\"" + big + "\"}," + Full(members).Substring(1),
+            };
 
-            TwinOutcome outcome = Apply(Patch("\"x\":\"" + longest + "s\""), isFullTwin: false);
-            AssertRejectedWith(outcome, AgentConfiguration.Defaults(), "TwinConfiguration", ConfigurationErrorType.TypeMismatch, "unchanged");
+            for (int i = 0; i < documents.Length; i++)
+            {
+                Assert.True(documents[i].Length < TwinConfigurationParser.MaxDocumentBytes);
+                TwinOutcome outcome = Apply(documents[i], isFullTwin: i == 1, current: Unusual());
+                Assert.True(outcome.Status == TwinUpdateStatus.Applied, outcome.ToString());
+                Assert.Empty(outcome.Errors);
+                Assert.Equal(120, outcome.Configuration.HighPriorityMessageFrequency);
+                Assert.Equal(i == 1 ? 5 * 3600 : Unusual().LowPriorityMessageFrequency, outcome.Configuration.LowPriorityMessageFrequency);
+                Assert.Equal(10, outcome.Version);
+                Assert.True(outcome.ObjectPresent);
+            }
+        }
+
+        [Fact]
+        public void ALongDurationOrPriorityIsATypeMismatchOfItsProperty()
+        {
+            // A valid duration of exactly the length read is applied; one char more is not read.
+            string longest = "PT" + new string('0', TwinConfigurationParser.MaxStringChars - 4) + "1M";
+            Assert.Equal(TwinConfigurationParser.MaxStringChars, longest.Length);
+            TwinOutcome fits = Apply(Patch("\"" + High + "\":{\"value\":\"" + longest + "\"}"), isFullTwin: false);
+            Assert.True(fits.Status == TwinUpdateStatus.Applied, fits.ToString());
+            Assert.Equal(60, fits.Configuration.HighPriorityMessageFrequency);
+
+            string tooLong = "PT0" + longest.Substring(2);
+            TwinOutcome duration = Apply(
+                Patch("\"" + High + "\":{\"value\":\"" + tooLong + "\"},\"" + Snapshot + "\":{\"value\":\"P1D\"}"),
+                isFullTwin: false,
+                current: Unusual());
+            AssertRejectedWith(duration, Unusual(), High, ConfigurationErrorType.TypeMismatch, "PT1M");
+            Assert.Equal(
+                High + ": a string of 257 chars is too long for an ISO 8601 duration (at most 256 are read)",
+                duration.Error.Message);
+            Assert.Equal(10, duration.Version);
+
+            // Counted in UTF-16 chars after unescaping, as the reader counts.
+            string escaped = "PT" + string.Concat(Enumerable.Repeat("\\u0030", 300)) + "1M";
+            TwinOutcome escapedOutcome = Apply(Patch("\"" + Low + "\":{\"value\":\"" + escaped + "\"}"), isFullTwin: false);
+            AssertRejectedWith(escapedOutcome, AgentConfiguration.Defaults(), Low, ConfigurationErrorType.TypeMismatch, "PT5H");
+            Assert.Equal(Low + ": a string of 304 chars is too long for an ISO 8601 duration (at most 256 are read)", escapedOutcome.Error.Message);
+
+            TwinOutcome priority = Apply(
+                Full("\"eventPriorityConnectionCreate\":{\"value\":\"High" + new string(' ', 4000) + "\"}"),
+                isFullTwin: true);
+            AssertRejectedWith(priority, AgentConfiguration.Defaults(), "eventPriorityConnectionCreate", ConfigurationErrorType.TypeMismatch, "Low");
+            Assert.Equal("eventPriorityConnectionCreate: a string of 4004 chars is not High, Low or Off", priority.Error.Message);
         }
 
         [Fact]

@@ -11,7 +11,11 @@ namespace NanoSecurity.Tests.Twin
     /// <remarks>
     /// Whether a document can be read at all is decided by the in-house <see cref="JsonReader"/>
     /// with the parser's limits: that reader is checked against System.Text.Json on its own
-    /// (JsonReaderFuzzTests), and every document it accepts System.Text.Json accepts too.
+    /// (JsonReaderFuzzTests), and every document it accepts System.Text.Json accepts too. The
+    /// parser keeps only <see cref="TwinConfigurationParser.MaxStringChars"/> chars of a string;
+    /// the one thing that changes is that a duration or priority value longer than that, in
+    /// UTF-16 chars, is a TypeMismatch of its property. A long string anywhere else means
+    /// nothing (a long name equals no name the parser looks for).
     /// </remarks>
     internal static class TwinReference
     {
@@ -302,7 +306,7 @@ namespace NanoSecurity.Tests.Twin
                 {
                     case ConfigurationValueKind.Duration:
                         string text = kind == JsonValueKind.String ? value.GetString() : null;
-                        if (text == null || !IsoDurationTests.MatchesSchema(text))
+                        if (text == null || text.Length > TwinConfigurationParser.MaxStringChars || !IsoDurationTests.MatchesSchema(text))
                         {
                             Failed[index] = true;
                             return;
@@ -332,7 +336,7 @@ namespace NanoSecurity.Tests.Twin
 
                     case ConfigurationValueKind.Priority:
                         string word = kind == JsonValueKind.String ? value.GetString() : null;
-                        int priority = word == null ? -1
+                        int priority = word == null || word.Length > TwinConfigurationParser.MaxStringChars ? -1
                             : EqualsIgnoringAsciiCase(word, "high") ? 0
                             : EqualsIgnoringAsciiCase(word, "low") ? 1
                             : EqualsIgnoringAsciiCase(word, "off") ? 2

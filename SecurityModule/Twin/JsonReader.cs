@@ -5,18 +5,25 @@ namespace NanoSecurity
     /// <summary>
     /// Reads a UTF-8 JSON document token by token, strictly as RFC 8259 defines it, in the manner
     /// of System.Text.Json's <c>Utf8JsonReader</c>. Built for module-twin documents that arrive
-    /// from the network: the size, the nesting depth and the length of every string are bounded,
-    /// nothing recurses, and reading allocates nothing; only <see cref="GetString"/> and errors do.
+    /// from the network: the size and the nesting depth are bounded, the text kept of a string
+    /// is bounded, nothing recurses, and reading allocates nothing; only <see cref="GetString"/>
+    /// and errors do.
     /// </summary>
     /// <remarks>
-    /// Every string is validated and decoded into a buffer allocated up front as soon as it is
-    /// read, so a document is refused for bad text even where the caller skips the string, and
-    /// <see cref="ValueEquals"/> compares without decoding again. Anything wrong with a document
-    /// raises <see cref="JsonReaderException"/>, and the reader then keeps raising that same
-    /// exception until <see cref="Reset"/>. Misuse by the caller (arguments out of range, a
-    /// <see cref="Read"/> before any <see cref="Reset"/>, <see cref="GetString"/> on a token
-    /// that is not text) raises the usual argument or invalid-operation exceptions. A reader
-    /// serves one thread at a time.
+    /// <para>Every string is validated and decoded into a buffer allocated up front as soon as it
+    /// is read, so a document is refused for bad text even where the caller skips the string,
+    /// and <see cref="ValueEquals"/> compares without decoding again. A string or property name
+    /// longer than that buffer is validated all the same (escapes, surrogate pairs, UTF-8) and is
+    /// a token like any other, with its length counted in <see cref="TextLength"/>; only its text
+    /// is not kept. <see cref="IsTextComplete"/> is then false, <see cref="GetString"/> refuses it
+    /// with a <see cref="JsonReaderException"/> (reading goes on), and
+    /// <see cref="ValueEquals"/> and <see cref="ValueEqualsIgnoreCase"/> are false: the caller
+    /// needs a buffer only as long as the texts it looks at, not as the ones it skips.</para>
+    /// <para>Anything wrong with a document raises <see cref="JsonReaderException"/>, and the
+    /// reader then keeps raising that same exception until <see cref="Reset"/>. Misuse by the
+    /// caller (arguments out of range, a <see cref="Read"/> before any <see cref="Reset"/>,
+    /// <see cref="GetString"/> on a token that is not text) raises the usual argument or
+    /// invalid-operation exceptions. A reader serves one thread at a time.</para>
     /// </remarks>
     internal sealed class JsonReader
     {
@@ -59,8 +66,9 @@ namespace NanoSecurity
         /// <summary>Allocates everything reading will ever need.</summary>
         /// <param name="maxDocumentBytes">Largest document <see cref="Reset"/> accepts, in bytes.</param>
         /// <param name="maxStringChars">
-        /// Longest string or property name, in UTF-16 chars after unescaping; the size of the
-        /// decoding buffer.
+        /// Size of the decoding buffer: the longest string or property name, in UTF-16 chars after
+        /// unescaping, whose text is kept. Longer ones are still read and validated, but
+        /// <see cref="GetString"/> refuses them and comparisons are false.
         /// </param>
         /// <exception cref="ArgumentOutOfRangeException">A limit is below 1.</exception>
         internal JsonReader(int maxDocumentBytes, int maxStringChars)
@@ -117,6 +125,26 @@ namespace NanoSecurity
         internal int TokenLength
         {
             get { return _tokenEnd - _tokenStart; }
+        }
+
+        /// <summary>
+        /// Whether the current token is a string or property name whose text, unescaped, fits in
+        /// the decoding buffer, so that <see cref="GetString"/> can give it. False on any other
+        /// token.
+        /// </summary>
+        internal bool IsTextComplete
+        {
+            get { return IsText() && _charCount <= _chars.Length; }
+        }
+
+        /// <summary>
+        /// Length of the current string or property name in UTF-16 chars after unescaping
+        /// (a surrogate pair counts two), whether or not it fits in the decoding buffer; 0 on any
+        /// other token.
+        /// </summary>
+        internal int TextLength
+        {
+            get { return IsText() ? _charCount : 0; }
         }
 
         /// <summary>
@@ -270,11 +298,24 @@ namespace NanoSecurity
         /// <summary>The current string or property name, unescaped. Allocates the string.</summary>
         /// <returns>The text.</returns>
         /// <exception cref="InvalidOperationException">The current token is not text.</exception>
+        /// <exception cref="JsonReaderException">
+        /// The text is longer than the decoding buffer (<see cref="IsTextComplete"/> is false):
+        /// "string longer than N chars at byte X", X the token's offset. The reader is not
+        /// stopped by it: <see cref="Read"/> goes on.
+        /// </exception>
         internal string GetString()
         {
             if (!IsText())
             {
                 throw new InvalidOperationException("not a string");
+            }
+
+            if (_charCount > _chars.Length)
+            {
+                int offset = _tokenStart - _origin;
+                throw new JsonReaderException(
+                    "string longer than " + _chars.Length.ToString() + " chars at byte " + offset.ToString(),
+                    offset);
             }
 
             return new string(_chars, 0, _charCount);
@@ -285,10 +326,14 @@ namespace NanoSecurity
         /// <paramref name="text"/>. Allocates nothing.
         /// </summary>
         /// <param name="text">The text to compare with.</param>
-        /// <returns>False as well when the current token is not text or <paramref name="text"/> is null.</returns>
+        /// <returns>
+        /// False as well when the current token is not text, its text did not fit in the decoding
+        /// buffer (it cannot equal a text that does, and is not kept to compare with a longer one),
+        /// or <paramref name="text"/> is null.
+        /// </returns>
         internal bool ValueEquals(string text)
         {
-            if (!IsText() || text == null || text.Length != _charCount)
+            if (!IsTextComplete || text == null || text.Length != _charCount)
             {
                 return false;
             }
@@ -311,10 +356,13 @@ namespace NanoSecurity
         /// matches an ASCII one. Allocates nothing.
         /// </summary>
         /// <param name="asciiText">The text to compare with.</param>
-        /// <returns>False as well when the current token is not text or <paramref name="asciiText"/> is null.</returns>
+        /// <returns>
+        /// False as well when the current token is not text, its text did not fit in the decoding
+        /// buffer, or <paramref name="asciiText"/> is null.
+        /// </returns>
         internal bool ValueEqualsIgnoreCase(string asciiText)
         {
-            if (!IsText() || asciiText == null || asciiText.Length != _charCount)
+            if (!IsTextComplete || asciiText == null || asciiText.Length != _charCount)
             {
                 return false;
             }
@@ -672,7 +720,10 @@ namespace NanoSecurity
             return p;
         }
 
-        /// <summary>Validates and decodes the string at the current position into the char buffer.</summary>
+        /// <summary>
+        /// Validates the string at the current position and decodes it into the char buffer, as
+        /// far as it fits; its length is counted to the end.
+        /// </summary>
         private void ReadString()
         {
             int start = _position;
@@ -874,14 +925,14 @@ namespace NanoSecurity
             return p + continuations + 1;
         }
 
+        /// <summary>Counts one more char of the current text, and keeps it if the buffer has room.</summary>
         private void Append(char c)
         {
-            if (_charCount == _chars.Length)
+            if (_charCount < _chars.Length)
             {
-                throw Fail("string longer than " + _chars.Length.ToString() + " chars", _tokenStart);
+                _chars[_charCount] = c;
             }
 
-            _chars[_charCount] = c;
             _charCount++;
         }
     }

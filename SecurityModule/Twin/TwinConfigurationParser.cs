@@ -24,7 +24,10 @@ namespace NanoSecurity
     /// within 1 s and 30 days; <c>maxLocalCacheSizeInBytes</c> at least 8192;
     /// <c>maxMessageSizeInBytes</c> 8192..262144; a priority High, Low or Off in any case; a
     /// boolean a JSON boolean; sizes whole numbers written without fraction or exponent.
-    /// Anything else is a TypeMismatch naming the property. A document that cannot be read
+    /// Anything else is a TypeMismatch naming the property, a duration or priority string
+    /// longer than <see cref="MaxStringChars"/> included (it is not kept to be read). A string
+    /// of that length anywhere else is read and skipped like any other; as a member name it is
+    /// just a name the module does not know. A document that cannot be read
     /// (malformed JSON, over <see cref="MaxDocumentBytes"/>, a configuration object, desired
     /// section or <c>$version</c> of the wrong type) is one TypeMismatch named
     /// <c>TwinConfiguration</c>, with UsedConfiguration <c>unchanged</c>. When the values are
@@ -48,8 +51,9 @@ namespace NanoSecurity
     /// patch). A stale document is ignored whole, errors and all. A document without
     /// <c>$version</c> is never stale.</para>
     /// <para>Allocates at construction the reader (its decoding buffer is
-    /// <see cref="MaxStringChars"/> chars) and small tables; a document then allocates only
-    /// the strings of durations and of errors. Not thread-safe: one instance per reading thread.</para>
+    /// <see cref="MaxStringChars"/> chars, 512 bytes on nanoCLR) and small tables; a document
+    /// then allocates only the strings of durations and of errors. Not thread-safe: one
+    /// instance per reading thread.</para>
     /// </remarks>
     internal sealed class TwinConfigurationParser
     {
@@ -66,10 +70,16 @@ namespace NanoSecurity
         internal const int MaxDocumentBytes = 32 * 1024;
 
         /// <summary>
-        /// Longest string anywhere in the document, in chars: IoT Hub's 4 KB limit for a string
-        /// value. A longer one (even one skipped) makes the document unreadable.
+        /// Longest string the parser looks at, in UTF-16 chars after unescaping: the size of the
+        /// reader's decoding buffer. What it compares or reads is short: the longest name is
+        /// <see cref="ObjectName"/> (56 chars), a priority 4 chars, a duration a few (PT7M; all
+        /// seven components of ten digits each stay under 100). Strings it skips (other
+        /// properties, the reported section, other applications' settings) may be longer, up to
+        /// IoT Hub's 4 KB per string: the reader validates and counts them without keeping
+        /// them, so they need no room in the buffer. A duration or priority value longer than
+        /// this is a TypeMismatch of its property.
         /// </summary>
-        internal const int MaxStringChars = 4096;
+        internal const int MaxStringChars = 256;
 
         /// <summary>Shortest duration accepted, in seconds (the C agent refuses less than 1 s).</summary>
         internal const long MinDurationSeconds = 1;
@@ -496,6 +506,13 @@ namespace NanoSecurity
                 return;
             }
 
+            if (!_reader.IsTextComplete)
+            {
+                PropertyError(property, "a string of " + _reader.TextLength.ToString()
+                    + " chars is too long for an ISO 8601 duration (at most " + MaxStringChars.ToString() + " are read)");
+                return;
+            }
+
             string text = _reader.GetString();
             long seconds;
             if (!IsoDuration.TryParse(text, out seconds))
@@ -560,6 +577,10 @@ namespace NanoSecurity
             else if (_reader.ValueEqualsIgnoreCase("Off"))
             {
                 SetValue(property, (long)EventPriority.Off, (long)EventPriority.Off);
+            }
+            else if (!_reader.IsTextComplete)
+            {
+                PropertyError(property, "a string of " + _reader.TextLength.ToString() + " chars is not High, Low or Off");
             }
             else
             {
