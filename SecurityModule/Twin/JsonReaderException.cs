@@ -4,8 +4,8 @@ namespace NanoSecurity
 {
     /// <summary>
     /// The document is not one <see cref="JsonReader"/> accepts: malformed, too deep, too large,
-    /// or holding a string that is too long or not valid text. The only exception a document can
-    /// cause.
+    /// or holding a string that is not valid text; or <see cref="JsonReader.GetString"/> was asked
+    /// for a text longer than the reader keeps. The only exception a document can cause.
     /// </summary>
     internal sealed class JsonReaderException : Exception
     {
