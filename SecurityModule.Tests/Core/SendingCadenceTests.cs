@@ -20,6 +20,17 @@ namespace NanoSecurity.Tests
         // 192.168.1.20, the device.
         private const uint Local = 0xC0A80114;
 
+        /// <summary>Microsoft's defaults with these frequencies (seconds) and flow priority, flows drained at every high priority collection.</summary>
+        private static AgentConfiguration Unaggregated(EventPriority connectionCreate, long high, long low)
+        {
+            AgentConfiguration configuration = AgentConfiguration.Defaults();
+            configuration.EventPriorityConnectionCreate = connectionCreate;
+            configuration.HighPriorityMessageFrequency = high;
+            configuration.LowPriorityMessageFrequency = low;
+            configuration.AggregationEnabledConnectionCreate = false;
+            return configuration;
+        }
+
         /// <summary>The twin defaults, the second half of the sentence: with no twin at all, a few messages a day.</summary>
         [Fact]
         public void WithTheTwinDefaultsADayOfSteadyTrafficIsAFewValidMessages()
@@ -119,11 +130,7 @@ namespace NanoSecurity.Tests
         [Fact]
         public void AHighEventIsNotSentBeforeHighPriorityMessageFrequencyAndIsSentAtIt()
         {
-            AgentConfiguration configuration = AgentConfiguration.Defaults();
-            configuration.EventPriorityConnectionCreate = EventPriority.High;
-            configuration.HighPriorityMessageFrequency = 45;
-            configuration.LowPriorityMessageFrequency = 3600;
-            configuration.AggregationEnabledConnectionCreate = false;
+            AgentConfiguration configuration = Unaggregated(EventPriority.High, high: 45, low: 3600);
             var rig = new CadenceRig(configuration);
             long c = rig.FirstCollection;
 
@@ -168,11 +175,7 @@ namespace NanoSecurity.Tests
         [Fact]
         public void ALowOnlyMessageWaitsForTheLowPriorityFrequency()
         {
-            AgentConfiguration configuration = AgentConfiguration.Defaults();
-            configuration.EventPriorityConnectionCreate = EventPriority.Low;
-            configuration.HighPriorityMessageFrequency = 60;
-            configuration.LowPriorityMessageFrequency = 600;
-            configuration.AggregationEnabledConnectionCreate = false;
+            AgentConfiguration configuration = Unaggregated(EventPriority.Low, high: 60, low: 600);
             var rig = new CadenceRig(configuration);
             long c = rig.FirstCollection;
 
@@ -192,11 +195,7 @@ namespace NanoSecurity.Tests
         [Fact]
         public void AHighEventArrivingLaterPullsTheWholeMessageEarlier()
         {
-            AgentConfiguration configuration = AgentConfiguration.Defaults();
-            configuration.EventPriorityConnectionCreate = EventPriority.High;
-            configuration.HighPriorityMessageFrequency = 60;
-            configuration.LowPriorityMessageFrequency = 600;
-            configuration.AggregationEnabledConnectionCreate = false;
+            AgentConfiguration configuration = Unaggregated(EventPriority.High, high: 60, low: 600);
             var rig = new CadenceRig(configuration);
             long c = rig.FirstCollection;
 
