@@ -18,7 +18,7 @@ namespace NanoSecurity
     /// </para>
     /// <para>
     /// One producer (the collector thread, <see cref="TryAccept(byte[], int, int, int)"/>) and one
-    /// consumer (the session thread, <see cref="CopyOldest"/> and <see cref="RemoveIfOldest"/>) run
+    /// consumer (the session thread, <see cref="CopyOldest(byte[], int, int, out uint)"/> and <see cref="RemoveIfOldest"/>) run
     /// concurrently; every call takes the one lock for a copy of at most one message, and none
     /// allocates.
     /// </para>
@@ -209,15 +209,23 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>Copies the oldest message out, leaving it in the cache.</summary>
-        /// <param name="destination">Receives the message from index 0; must hold <see cref="Capacity"/> bytes, or the largest message sent.</param>
+        /// <summary>Copies the oldest message to <paramref name="offset"/>, leaving it in the cache.</summary>
+        /// <param name="destination">Receives the message.</param>
+        /// <param name="offset">Where it goes.</param>
+        /// <param name="capacity">Bytes available from <paramref name="offset"/>: at least the largest message sent.</param>
         /// <param name="sequence">Identifies the message for <see cref="RemoveIfOldest"/>; 0 when the cache is empty.</param>
         /// <returns>Bytes copied; 0 when the cache is empty.</returns>
-        internal int CopyOldest(byte[] destination, out uint sequence)
+        /// <exception cref="ArgumentException">The oldest message is larger than <paramref name="capacity"/>.</exception>
+        internal int CopyOldest(byte[] destination, int offset, int capacity, out uint sequence)
         {
             if (destination == null)
             {
                 throw new ArgumentNullException();
+            }
+
+            if (offset < 0 || capacity < 0 || offset > destination.Length - capacity)
+            {
+                throw new ArgumentOutOfRangeException();
             }
 
             lock (_lock)
@@ -229,12 +237,12 @@ namespace NanoSecurity
                 }
 
                 int length = _lengths[_first];
-                if (length > destination.Length)
+                if (length > capacity)
                 {
-                    throw new ArgumentException();
+                    throw new ArgumentException("the oldest message is larger than the room given");
                 }
 
-                Array.Copy(_ring, _offsets[_first], destination, 0, length);
+                Array.Copy(_ring, _offsets[_first], destination, offset, length);
                 sequence = _oldestSequence;
                 return length;
             }
@@ -244,7 +252,7 @@ namespace NanoSecurity
         /// Removes the oldest message once it is delivered, if it is still the one copied: it may
         /// have been dropped since to make room, and then nothing is removed.
         /// </summary>
-        /// <param name="sequence">What <see cref="CopyOldest"/> gave for it.</param>
+        /// <param name="sequence">What <see cref="CopyOldest(byte[], int, int, out uint)"/> gave for it.</param>
         /// <returns>True when it was removed; false when it was no longer in the cache.</returns>
         internal bool RemoveIfOldest(uint sequence)
         {

@@ -170,6 +170,36 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
+        public void APublishFromASourceIsTheSamePacketAndItsResendCarriesDup()
+        {
+            Connect(keepAliveSeconds: 0);
+            _client.PubAckTimeoutMilliseconds = 2000;
+            _client.MaxResends = 1;
+            var source = new ArraySource(new byte[] { 1, 2, 3 });
+
+            ushort id = _client.PublishFrom("a/b", source);
+
+            _handler.WaitUntil(h => h.Lost.Count == 1, "connection lost after the resend");
+            var publishes = _channel.Written(MqttPacketType.Publish);
+            Assert.Equal(2, publishes.Count);
+            Assert.Equal("320A" + "0003612F62" + id.ToString("X4") + "010203", ToHex(publishes[0].Bytes));
+            Assert.Equal("3A0A" + "0003612F62" + id.ToString("X4") + "010203", ToHex(publishes[1].Bytes));
+            Assert.Equal(1, source.Calls);
+            Assert.True(source.Capacity >= MaxPacketSize - 16);
+        }
+
+        [Fact]
+        public void APublishFromAnEmptySourceSendsNothing()
+        {
+            Connect(keepAliveSeconds: 0);
+
+            Assert.Equal(0, _client.PublishFrom("a/b", new ArraySource(Array.Empty<byte>())));
+            Assert.Empty(_channel.Written(MqttPacketType.Publish));
+            Assert.False(_client.HasPublishInFlight);
+            Assert.Throws<ArgumentNullException>(() => _client.PublishFrom("a/b", null));
+        }
+
+        [Fact]
         public void APubAckForTheResendEndsItAndALateDuplicatePubAckIsIgnored()
         {
             Connect(keepAliveSeconds: 0);

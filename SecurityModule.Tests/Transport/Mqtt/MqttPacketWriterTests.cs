@@ -67,6 +67,34 @@ namespace NanoSecurity.Tests.Transport.Mqtt
             Assert.Equal("3209" + "0003612F62" + "000A" + "6869", ToHex(_buffer, 0, length));
         }
 
+        [Theory]
+        [InlineData("a/b", 0)]
+        [InlineData("a/b", 120)]
+        [InlineData("a/b", 121)]
+        [InlineData("devices/d/messages/events/%24.ct=application%2Fjson", 4038)]
+        [InlineData("t/\u00e9\u6f22", 16300)]
+        public void APublishHeaderWrittenInFrontOfItsPayloadIsThePublishItself(string topic, int count)
+        {
+            byte[] payload = Enumerable.Range(0, count).Select(i => (byte)(i * 7)).ToArray();
+            var expected = new byte[20_000];
+            int expectedLength = MqttPacketWriter.WritePublish(expected, topic, payload, 0, count, 1, 0x1234, false);
+
+            var buffer = new byte[20_000];
+            int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, buffer.Length);
+            payload.CopyTo(buffer, payloadOffset);
+            int start = MqttPacketWriter.WritePublishHeader(buffer, payloadOffset, count, topic, 0x1234);
+
+            Assert.Equal(ToHex(expected, 0, expectedLength), ToHex(buffer, start, payloadOffset + count - start));
+        }
+
+        [Fact]
+        public void APublishHeaderThatDoesNotFitBeforeItsPayloadIsRefused()
+        {
+            Assert.Throws<ArgumentException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 5, 2, "a/b", 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 20, 2, "a/b", 0));
+            Assert.Throws<ArgumentException>(() => MqttPacketWriter.PublishPayloadOffset("a/+", 100));
+        }
+
         [Fact]
         public void PublishQos1Duplicate()
         {

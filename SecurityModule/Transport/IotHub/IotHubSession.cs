@@ -8,8 +8,8 @@ namespace NanoSecurity
     /// </summary>
     /// <remarks>
     /// One thread: connect (SAS token from the device key, valid for <see cref="TokenLifetimeSeconds"/>),
-    /// then publish the oldest cached message at QoS 1 and remove it from the cache only when its
-    /// PUBACK arrives, one at a time so that order is kept across reconnects. A lost link or a
+    /// then publish the oldest cached message at QoS 1 (copied from the cache straight into the
+    /// MQTT client's packet) and remove it from the cache only when its PUBACK arrives, one at a time so that order is kept across reconnects. A lost link or a
     /// refused connection is retried with exponential backoff and jitter, capped at 60 s; an
     /// authorization failure backs off the same way, so a wrong key never makes a tight loop.
     /// The token is renewed by reconnecting at 80% of its lifetime.
@@ -21,7 +21,7 @@ namespace NanoSecurity
     /// a 400 to a report is logged and not repeated (the hub would refuse it again).
     /// Desired patches are applied as they arrive, on the client's reader thread.</para>
     /// </remarks>
-    internal sealed class IotHubSession : IMqttClientHandler
+    internal sealed class IotHubSession : IMqttClientHandler, IMqttPayloadSource
     {
         internal const int DefaultPort = 8883;
         internal const int DefaultTokenLifetimeSeconds = 3600;
@@ -60,7 +60,6 @@ namespace NanoSecurity
         private readonly string _clientId;
         private readonly string _userName;
         private readonly string _topic;
-        private readonly byte[] _body;
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly object _sync = new object();
         private readonly ModuleTwin _twin;
@@ -112,7 +111,6 @@ namespace NanoSecurity
             _clientId = IotHubIdentity.ClientId(connection);
             _userName = IotHubIdentity.UserName(connection);
             _topic = IotHubIdentity.TelemetryTopic(connection);
-            _body = new byte[AscPortConfig.MaxMessageSize];
             _client = new MqttClient(channel, this, clock, MaxPacketSize, TransmitBufferSize);
             TokenLifetimeSeconds = DefaultTokenLifetimeSeconds;
         }
@@ -493,7 +491,7 @@ namespace NanoSecurity
             {
                 if (isGet)
                 {
-                    _client.Publish(TwinTopics.Get(rid), _body, 0, 0, 0);
+                    _client.Publish(TwinTopics.Get(rid), _report.Buffer, 0, 0, 0);
                 }
                 else if (_twin.TakeReport(_report))
                 {
@@ -533,23 +531,9 @@ namespace NanoSecurity
                 }
             }
 
-            uint sequence;
-            int length = _queue.CopyOldest(_body, out sequence);
-            if (length == 0)
-            {
-                return;
-            }
-
-            lock (_sync)
-            {
-                _inFlight = true;
-                _inFlightSequence = sequence;
-                _inFlightLength = length;
-            }
-
             try
             {
-                _client.Publish(_topic, _body, 0, length, 1);
+                _client.PublishFrom(_topic, this);
             }
             catch (Exception)
             {
@@ -559,6 +543,24 @@ namespace NanoSecurity
                     _inFlight = false;
                 }
             }
+        }
+
+        int IMqttPayloadSource.CopyPayload(byte[] destination, int offset, int capacity)
+        {
+            uint sequence;
+            int length = _queue.CopyOldest(destination, offset, capacity, out sequence);
+            if (length > 0)
+            {
+                // In flight before the client sends it: the PUBACK may come before PublishFrom returns.
+                lock (_sync)
+                {
+                    _inFlight = true;
+                    _inFlightSequence = sequence;
+                    _inFlightLength = length;
+                }
+            }
+
+            return length;
         }
 
         /// <summary>1 s, doubling up to 60 s, without jitter (called on the reader thread, which has no randomness of its own).</summary>

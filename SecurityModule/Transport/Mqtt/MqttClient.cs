@@ -56,7 +56,8 @@ namespace NanoSecurity
         private readonly AutoResetEvent _subAckArrived = new AutoResetEvent(false);
         private Logger _log = new Logger(null);
 
-        // Guarded by _writeLock: the resend buffer holds the packet in flight.
+        // Guarded by _writeLock: the resend buffer holds the packet in flight, from _resendStart.
+        private int _resendStart;
         private int _resendLength;
 
         // Guarded by _sync.
@@ -441,20 +442,75 @@ namespace NanoSecurity
                     id = NextPacketId();
                 }
 
+                _resendStart = 0;
                 _resendLength = MqttPacketWriter.WritePublish(_resendBuffer, topic, payload, offset, count, 1, id, false);
-
-                // In flight before the write: the PUBACK may arrive before Write returns.
-                lock (_sync)
-                {
-                    _inFlight = true;
-                    _inFlightId = id;
-                    _resends = 0;
-                    _publishSentAt = _clock.ElapsedMilliseconds;
-                }
-
-                Send(_resendBuffer, _resendLength);
+                SendInFlight(id);
                 return id;
             }
+        }
+
+        /// <summary>
+        /// Sends a QoS 1 PUBLISH whose payload <paramref name="source"/> copies straight into the
+        /// resend buffer, so that the caller needs no buffer of its own; otherwise as
+        /// <see cref="Publish"/>. The source is called once, under the client's write lock,
+        /// before anything is sent.
+        /// </summary>
+        /// <param name="topic">Topic name.</param>
+        /// <param name="source">Copies the payload.</param>
+        /// <returns>The packet identifier; 0 when the source had nothing to send.</returns>
+        /// <exception cref="InvalidOperationException">Not connected, or a QoS 1 publish is still in flight.</exception>
+        /// <exception cref="ArgumentException">Bad topic.</exception>
+        internal ushort PublishFrom(string topic, IMqttPayloadSource source)
+        {
+            if (source == null)
+            {
+                throw new ArgumentNullException("source");
+            }
+
+            lock (_writeLock)
+            {
+                lock (_sync)
+                {
+                    CheckConnected();
+                    if (_inFlight)
+                    {
+                        throw new InvalidOperationException("a QoS 1 publish is still waiting for its PUBACK");
+                    }
+                }
+
+                int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, _resendBuffer.Length);
+                int count = source.CopyPayload(_resendBuffer, payloadOffset, _resendBuffer.Length - payloadOffset);
+                if (count == 0)
+                {
+                    return 0;
+                }
+
+                ushort id;
+                lock (_sync)
+                {
+                    id = NextPacketId();
+                }
+
+                _resendStart = MqttPacketWriter.WritePublishHeader(_resendBuffer, payloadOffset, count, topic, id);
+                _resendLength = payloadOffset + count - _resendStart;
+                SendInFlight(id);
+                return id;
+            }
+        }
+
+        /// <summary>Sends the packet in the resend buffer as the publish in flight. Under the write lock.</summary>
+        private void SendInFlight(ushort id)
+        {
+            // In flight before the write: the PUBACK may arrive before Write returns.
+            lock (_sync)
+            {
+                _inFlight = true;
+                _inFlightId = id;
+                _resends = 0;
+                _publishSentAt = _clock.ElapsedMilliseconds;
+            }
+
+            Send(_resendBuffer, _resendStart, _resendLength);
         }
 
         /// <summary>
@@ -525,9 +581,14 @@ namespace NanoSecurity
         // and reports this failure rather than the read error it causes.
         private void Send(byte[] packet, int length)
         {
+            Send(packet, 0, length);
+        }
+
+        private void Send(byte[] packet, int offset, int length)
+        {
             try
             {
-                _channel.Write(packet, 0, length);
+                _channel.Write(packet, offset, length);
             }
             catch (Exception e)
             {
@@ -864,8 +925,8 @@ namespace NanoSecurity
             // is, so the resend buffer cannot change between the two locks.
             lock (_writeLock)
             {
-                _resendBuffer[0] |= MqttPacketWriter.DuplicateFlag;
-                Send(_resendBuffer, _resendLength);
+                _resendBuffer[_resendStart] |= MqttPacketWriter.DuplicateFlag;
+                Send(_resendBuffer, _resendStart, _resendLength);
             }
 
             if (Logger.WarningEnabled)

@@ -121,17 +121,7 @@ namespace NanoSecurity
             }
 
             CheckRange(payload, offset, count);
-            if (topic.Length == 0)
-            {
-                throw new ArgumentException("a topic name may not be empty");
-            }
-
-            if (topic.IndexOf('+') >= 0 || topic.IndexOf('#') >= 0)
-            {
-                throw new ArgumentException("a topic name may not contain the wildcards + or #");
-            }
-
-            int topicBytes = StringByteCount(topic);
+            int topicBytes = TopicNameByteCount(topic);
             int remaining = 2 + topicBytes + (qos == 1 ? 2 : 0) + count;
             int first = ((int)MqttPacketType.Publish << 4) | (qos << 1) | (duplicate ? DuplicateFlag : 0);
             int index = WriteFixedHeader(buffer, first, remaining);
@@ -147,6 +137,59 @@ namespace NanoSecurity
             }
 
             return index + count;
+        }
+
+        /// <summary>
+        /// Where the payload of a QoS 1 PUBLISH to <paramref name="topic"/> goes so that
+        /// <see cref="WritePublishHeader"/> can write the header in front of it, for any payload
+        /// that fits a packet of <paramref name="maxPacketSize"/> bytes. Lets a caller copy the
+        /// payload straight into the packet buffer before it knows its length.
+        /// </summary>
+        /// <param name="topic">Topic name.</param>
+        /// <param name="maxPacketSize">Size of the packet buffer.</param>
+        /// <returns>Index of the payload's first byte.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="topic"/> is null.</exception>
+        /// <exception cref="ArgumentException">The topic is not a valid topic name.</exception>
+        internal static int PublishPayloadOffset(string topic, int maxPacketSize)
+        {
+            return 1 + RemainingLengthSize(maxPacketSize) + 2 + TopicNameByteCount(topic) + 2;
+        }
+
+        /// <summary>
+        /// Writes the header of a QoS 1 PUBLISH so that it ends where its payload already is; the
+        /// packet then runs from the returned index to the payload's end, byte for byte what
+        /// <see cref="WritePublish"/> would write.
+        /// </summary>
+        /// <param name="buffer">Holds the payload at <paramref name="payloadOffset"/>.</param>
+        /// <param name="payloadOffset">Index of the payload, e.g. from <see cref="PublishPayloadOffset"/>.</param>
+        /// <param name="payloadCount">Payload bytes.</param>
+        /// <param name="topic">Topic name.</param>
+        /// <param name="packetId">Packet identifier, not 0.</param>
+        /// <returns>Index of the packet's first byte.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="topic"/> is null.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The packet identifier or the payload range is out of range.</exception>
+        /// <exception cref="ArgumentException">The topic is not a valid topic name, or the header does not fit before the payload.</exception>
+        internal static int WritePublishHeader(byte[] buffer, int payloadOffset, int payloadCount, string topic, ushort packetId)
+        {
+            if (packetId == 0)
+            {
+                throw new ArgumentOutOfRangeException("packetId");
+            }
+
+            CheckRange(buffer, payloadOffset, payloadCount);
+            int topicBytes = TopicNameByteCount(topic);
+            int remaining = 2 + topicBytes + 2 + payloadCount;
+            int start = payloadOffset - (1 + RemainingLengthSize(remaining) + 2 + topicBytes + 2);
+            if (start < 0)
+            {
+                throw new ArgumentException("the PUBLISH header does not fit before the payload");
+            }
+
+            buffer[start] = (byte)(((int)MqttPacketType.Publish << 4) | (1 << 1));
+            int index = start + 1 + WriteRemainingLength(remaining, buffer, start + 1);
+            index = WriteString(buffer, index, topic, topicBytes);
+            WriteUInt16(buffer, index, packetId);
+            return start;
         }
 
         /// <summary>Writes PUBACK.</summary>
@@ -261,6 +304,26 @@ namespace NanoSecurity
 
             buffer[0] = (byte)first;
             return 1 + WriteRemainingLength(remaining, buffer, 1);
+        }
+
+        private static int TopicNameByteCount(string topic)
+        {
+            if (topic == null)
+            {
+                throw new ArgumentNullException("topic");
+            }
+
+            if (topic.Length == 0)
+            {
+                throw new ArgumentException("a topic name may not be empty");
+            }
+
+            if (topic.IndexOf('+') >= 0 || topic.IndexOf('#') >= 0)
+            {
+                throw new ArgumentException("a topic name may not contain the wildcards + or #");
+            }
+
+            return StringByteCount(topic);
         }
 
         private static int StringByteCount(string text)
