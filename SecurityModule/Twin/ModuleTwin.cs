@@ -87,14 +87,8 @@ namespace NanoSecurity
         /// <param name="offset">Index of its first byte.</param>
         /// <param name="count">Its length in bytes.</param>
         /// <param name="isFullTwin">True for the answer to a twin GET, false for a desired-properties PATCH.</param>
+        /// <param name="changed">Whether the configuration in force changed.</param>
         /// <returns>What was done with it.</returns>
-        internal TwinUpdateStatus Apply(byte[] utf8, int offset, int count, bool isFullTwin)
-        {
-            bool changed;
-            return Apply(utf8, offset, count, isFullTwin, out changed);
-        }
-
-        /// <summary>Same as <see cref="Apply(byte[], int, int, bool)"/>, telling whether the configuration in force changed.</summary>
         internal TwinUpdateStatus Apply(byte[] utf8, int offset, int count, bool isFullTwin, out bool changed)
         {
             lock (_sync)

@@ -160,8 +160,7 @@ namespace NanoSecurity
             {
                 if (_standby == StandbySpilled)
                 {
-                    _standby = StandbyTaken;
-                    return _collected;
+                    return TakeSpilledLocked();
                 }
 
                 FlowTable drained = _recording;
@@ -181,14 +180,14 @@ namespace NanoSecurity
         {
             lock (Sync)
             {
-                if (_standby != StandbySpilled)
-                {
-                    return null;
-                }
-
-                _standby = StandbyTaken;
-                return _collected;
+                return _standby == StandbySpilled ? TakeSpilledLocked() : null;
             }
+        }
+
+        private FlowTable TakeSpilledLocked()
+        {
+            _standby = StandbyTaken;
+            return _collected;
         }
 
         /// <summary>

@@ -40,26 +40,6 @@ namespace NanoSecurity
         internal override SecurityEventKind Kind => SecurityEventKind.ConnectionCreate;
 
         /// <summary>
-        /// Milliseconds over which flows aggregate before they are sent; 0 drains the caches at
-        /// every run (ThreadX). While it is on, a cache that fills up sets its table aside for
-        /// the next run instead of refusing new flows.
-        /// </summary>
-        internal long AggregationInterval
-        {
-            get
-            {
-                return _aggregationInterval;
-            }
-
-            set
-            {
-                _aggregationInterval = value;
-                _ipv4.SpillWhenFull = value > 0;
-                _ipv6.SpillWhenFull = value > 0;
-            }
-        }
-
-        /// <summary>
         /// Aggregation follows <c>aggregationEnabledConnectionCreate</c> and
         /// <c>aggregationIntervalConnectionCreate</c>. While ConnectionCreate is Off the caches do
         /// not record (and forget what they held), so that turning it on again sends no flow of
@@ -67,9 +47,13 @@ namespace NanoSecurity
         /// </summary>
         internal override void Configure(AgentConfiguration configuration)
         {
-            AggregationInterval = configuration.AggregationEnabledConnectionCreate
+            // Milliseconds; 0 drains the caches at every run (ThreadX). While aggregating, a cache
+            // that fills up sets its table aside for the next run instead of refusing new flows.
+            _aggregationInterval = configuration.AggregationEnabledConnectionCreate
                 ? configuration.AggregationIntervalConnectionCreate * 1000
                 : 0;
+            _ipv4.SpillWhenFull = _aggregationInterval > 0;
+            _ipv6.SpillWhenFull = _aggregationInterval > 0;
             bool off = configuration.PriorityOf(Kind) == EventPriority.Off;
             if (off != _off)
             {

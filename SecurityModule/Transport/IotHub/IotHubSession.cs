@@ -183,7 +183,7 @@ namespace NanoSecurity
 
             if (TwinTopics.IsDesiredPatch(topic))
             {
-                _twin.Apply(payload, offset, count, false);
+                _twin.Apply(payload, offset, count, false, out _);
                 _wake.Set();
                 return;
             }
@@ -221,7 +221,7 @@ namespace NanoSecurity
             {
                 if (status == StatusOk)
                 {
-                    _twin.Apply(payload, offset, count, true);
+                    _twin.Apply(payload, offset, count, true, out _);
                 }
 
                 if (!retry)

@@ -433,12 +433,7 @@ namespace NanoSecurity
                 ushort id;
                 lock (_sync)
                 {
-                    CheckConnected();
-                    if (_inFlight)
-                    {
-                        throw new InvalidOperationException("a QoS 1 publish is still waiting for its PUBACK");
-                    }
-
+                    CheckCanPublishQos1();
                     id = NextPacketId();
                 }
 
@@ -471,11 +466,7 @@ namespace NanoSecurity
             {
                 lock (_sync)
                 {
-                    CheckConnected();
-                    if (_inFlight)
-                    {
-                        throw new InvalidOperationException("a QoS 1 publish is still waiting for its PUBACK");
-                    }
+                    CheckCanPublishQos1();
                 }
 
                 int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, _resendBuffer.Length);
@@ -495,6 +486,16 @@ namespace NanoSecurity
                 _resendLength = payloadOffset + count - _resendStart;
                 SendInFlight(id);
                 return id;
+            }
+        }
+
+        /// <summary>Under the state lock: connected, and no QoS 1 publish in flight.</summary>
+        private void CheckCanPublishQos1()
+        {
+            CheckConnected();
+            if (_inFlight)
+            {
+                throw new InvalidOperationException("a QoS 1 publish is still waiting for its PUBACK");
             }
         }
 
