@@ -65,27 +65,9 @@ namespace NanoSecurity.HostEmulator
                 DefaultValueFactory = _ => 20,
             };
 
-            duration.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<int?>() is int value && value <= 0)
-                {
-                    result.AddError("--duration must be at least 1 second.");
-                }
-            });
-            port.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<int?>() is int value && (value < 1 || value > 65535))
-                {
-                    result.AddError("--port must be 1..65535.");
-                }
-            });
-            connectTimeout.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<int>() <= 0)
-                {
-                    result.AddError("--connect-timeout must be at least 1 second.");
-                }
-            });
+            duration.CustomParser = result => WholeNumber(result, "--duration", 1, int.MaxValue, "second");
+            port.CustomParser = result => WholeNumber(result, "--port", 1, 65535, null);
+            connectTimeout.CustomParser = result => WholeNumber(result, "--connect-timeout", 1, int.MaxValue, "second") ?? 0;
 
             var root = new RootCommand(
                 "nanoSecurity host emulator: runs the Defender for IoT security module on this PC with the host target "
@@ -136,10 +118,40 @@ namespace NanoSecurity.HostEmulator
 
             // Ctrl+C and SIGTERM are handled below, so that the module stops cleanly and the summary prints.
             ParseResult parsed = root.Parse(args);
-            int code = parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+            if (parsed.Errors.Count > 0)
+            {
+                // A usage error is a start-up problem too: one line with the start-up prefix, not the whole help.
+                Console.Error.WriteLine("HostEmulator: " + parsed.Errors[0].Message + " (--help shows the options)");
+                return Emulator.StartupFailed;
+            }
 
-            // A usage error is a start-up problem too (System.CommandLine itself answers 1).
-            return parsed.Errors.Count > 0 ? Emulator.StartupFailed : code;
+            return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        }
+
+        /// <summary>
+        /// Parses the option's single value as a whole number in [min, max]; anything else becomes a
+        /// parse error naming the option and the value, so that no conversion exception escapes.
+        /// </summary>
+        private static int? WholeNumber(System.CommandLine.Parsing.ArgumentResult result, string name, int min, int max, string? unit)
+        {
+            if (result.Tokens.Count != 1)
+            {
+                result.AddError(name + " needs a value.");
+                return null;
+            }
+
+            string text = result.Tokens[0].Value;
+            string range = max == int.MaxValue
+                ? (unit == null ? string.Empty : "of " + unit + "s, ") + "at least " + min
+                : min + ".." + max;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value)
+                || value < min || value > max)
+            {
+                result.AddError(name + " must be a whole number " + range + ", not '" + text + "'.");
+                return null;
+            }
+
+            return value;
         }
 
         private static int RunUntilStopped(EmulatorSettings settings)

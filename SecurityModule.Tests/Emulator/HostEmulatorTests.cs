@@ -103,6 +103,26 @@ namespace NanoSecurity.Tests.Emulator
             }
         }
 
+        [Theory]
+        [InlineData("--duration", "abc", "--duration must be a whole number of seconds, at least 1, not 'abc'.")]
+        [InlineData("--duration", "-3", "--duration must be a whole number of seconds, at least 1, not '-3'.")]
+        [InlineData("--port", "abc", "--port must be a whole number 1..65535, not 'abc'.")]
+        [InlineData("--port", "70000", "--port must be a whole number 1..65535, not '70000'.")]
+        [InlineData("--connect-timeout", "abc", "--connect-timeout must be a whole number of seconds, at least 1, not 'abc'.")]
+        [InlineData("--connect-timeout", "0", "--connect-timeout must be a whole number of seconds, at least 1, not '0'.")]
+        [InlineData("--connect-timeout", null, "Required argument missing for option: '--connect-timeout'.")]
+        [InlineData("--duration", null, "Required argument missing for option: '--duration'.")]
+        public void ABadOptionValueIsOneLineAndExitCode2(string option, string value, string expected)
+        {
+            EmulatorRun run = value == null
+                ? EmulatorRun.Start("--no-ui", option)
+                : EmulatorRun.Start("--no-ui", option, value);
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Equal("HostEmulator: " + expected + " (--help shows the options)", run.StandardError.TrimEnd('\r', '\n'));
+            Assert.Equal(string.Empty, run.StandardOutput);
+        }
+
         [Fact]
         public void ABadConnectionStringIsOneLineAndExitCode2()
         {
