@@ -495,11 +495,27 @@ namespace NanoSecurity
         {
             if (Logger.InformationEnabled && state != _state)
             {
-                _log.Write(LogLevel.Information, "state " + _state + " -> " + state);
+                _log.Write(LogLevel.Information, "state " + NameOf(_state) + " -> " + NameOf(state));
             }
 
             _state = state;
             _stateSince = now;
+        }
+
+        // Not Enum.ToString(): nanoFramework's gives the number.
+        private static string NameOf(SecurityModuleState state)
+        {
+            switch (state)
+            {
+                case SecurityModuleState.Pending:
+                    return "Pending";
+                case SecurityModuleState.Active:
+                    return "Active";
+                case SecurityModuleState.Suspended:
+                    return "Suspended";
+                default:
+                    return "NotInitialized";
+            }
         }
     }
 }

@@ -179,19 +179,22 @@ namespace NanoSecurity
                     {
                         PutThreeByteSequence(c);
                     }
-                    else if (c <= 0xDBFF && i + 1 < count && value[i + 1] >= 0xDC00 && value[i + 1] <= 0xDFFF)
-                    {
-                        i++;
-                        int codePoint = 0x10000 + ((c - 0xD800) << 10) + (value[i] - 0xDC00);
-                        Put((byte)(0xF0 | (codePoint >> 18)));
-                        Put((byte)(0x80 | ((codePoint >> 12) & 0x3F)));
-                        Put((byte)(0x80 | ((codePoint >> 6) & 0x3F)));
-                        Put((byte)(0x80 | (codePoint & 0x3F)));
-                    }
                     else
                     {
-                        // UTF-8 cannot encode a surrogate on its own; JSON parsers reject it.
-                        PutThreeByteSequence(0xFFFD);
+                        int codePoint = Utf16.IsHighSurrogate(c) ? Utf16.PairAt(value, i) : -1;
+                        if (codePoint >= 0)
+                        {
+                            i++;
+                            Put((byte)(0xF0 | (codePoint >> 18)));
+                            Put((byte)(0x80 | ((codePoint >> 12) & 0x3F)));
+                            Put((byte)(0x80 | ((codePoint >> 6) & 0x3F)));
+                            Put((byte)(0x80 | (codePoint & 0x3F)));
+                        }
+                        else
+                        {
+                            // UTF-8 cannot encode a surrogate on its own; JSON parsers reject it.
+                            PutThreeByteSequence(0xFFFD);
+                        }
                     }
                 }
             }

@@ -270,7 +270,8 @@ namespace NanoSecurity
             }
 
             int length = MaxQuotedChars;
-            if (text[length - 1] >= 0xD800 && text[length - 1] <= 0xDBFF)
+            // Not text[length - 1]: on nanoCLR the indexer answers a low surrogate's index with its high half.
+            if (Utf16.IsHighSurrogate(text.ToCharArray()[length - 1]))
             {
                 length--;
             }

@@ -40,6 +40,7 @@ namespace NanoSecurity
             for (int i = 0; i < count; i++)
             {
                 int c = value[i];
+                int pair;
                 if (c < 0x80)
                 {
                     length = IsUnreserved(c) ? Put(output, length, (char)c) : PutByte(output, length, c);
@@ -49,10 +50,10 @@ namespace NanoSecurity
                     length = PutByte(output, length, 0xC0 | (c >> 6));
                     length = PutByte(output, length, 0x80 | (c & 0x3F));
                 }
-                else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < count && value[i + 1] >= 0xDC00 && value[i + 1] <= 0xDFFF)
+                else if (Utf16.IsHighSurrogate(c) && (pair = Utf16.PairAt(value, i)) >= 0)
                 {
+                    int codePoint = pair;
                     i++;
-                    int codePoint = 0x10000 + ((c - 0xD800) << 10) + (value[i] - 0xDC00);
                     length = PutByte(output, length, 0xF0 | (codePoint >> 18));
                     length = PutByte(output, length, 0x80 | ((codePoint >> 12) & 0x3F));
                     length = PutByte(output, length, 0x80 | ((codePoint >> 6) & 0x3F));

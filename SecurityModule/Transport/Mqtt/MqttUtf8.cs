@@ -41,7 +41,7 @@ namespace NanoSecurity
                 {
                     bytes += 3;
                 }
-                else if (c < LowSurrogateFirst && i + 1 < length && text[i + 1] >= LowSurrogateFirst && text[i + 1] <= LowSurrogateLast)
+                else if (Utf16.IsHighSurrogate(c) && Utf16.PairAt(text, i) >= 0)
                 {
                     bytes += 4;
                     i++;
@@ -86,7 +86,7 @@ namespace NanoSecurity
                 }
                 else
                 {
-                    int codePoint = 0x10000 + ((c - HighSurrogateFirst) << 10) + (text[++i] - LowSurrogateFirst);
+                    int codePoint = Utf16.PairAt(text, i++);
                     buffer[offset++] = (byte)(0xF0 | (codePoint >> 18));
                     buffer[offset++] = (byte)(0x80 | ((codePoint >> 12) & 0x3F));
                     buffer[offset++] = (byte)(0x80 | ((codePoint >> 6) & 0x3F));
