@@ -81,6 +81,32 @@ namespace NanoSecurity.Tests.Transport.Session
         }
 
         [Fact]
+        public async Task WakingTheSessionDoesNotCutTheReconnectBackoffShort()
+        {
+            string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device2};SharedAccessKey={IotHubRulesBroker.NewSymmetricKey()}";
+            int before = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2);
+            using var h = NewModule(cs);
+            h.Start();
+            await _hub.Broker.WaitForRejectedConnectionsAsync(before + 1, Patience);
+            int afterFirst = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2);
+
+            // What the driving thread does after every engine tick. When each wake ended the backoff,
+            // every one of these was a new TLS handshake and a new refusal.
+            for (int i = 0; i < 60; i++)
+            {
+                h.Session.Wake();
+                Thread.Sleep(20);
+            }
+
+            h.Module.Stop();
+            int during = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2) - afterFirst;
+
+            // The backoff schedule (0.5-1 s, 1-2 s, 2-4 s) allows at most three more attempts even if the
+            // 60 wakes took seconds on a loaded machine; here the 60 wakes used to give 9 or more.
+            Assert.InRange(during, 0, 3);
+        }
+
+        [Fact]
         public void TheTokenIsRenewedByReconnectingAtEightyPercentOfItsLifetime()
         {
             string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device1};SharedAccessKey={IotHubRulesBrokerFixture.Device1Key}";

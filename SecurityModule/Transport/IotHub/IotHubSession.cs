@@ -61,6 +61,10 @@ namespace NanoSecurity
         private readonly string _userName;
         private readonly string _topic;
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
+
+        // Only Stop may cut the reconnect backoff short: _wake is set at every engine tick and
+        // would turn the backoff into a retry per tick.
+        private readonly ManualResetEvent _stop = new ManualResetEvent(false);
         private readonly object _sync = new object();
         private readonly ModuleTwin _twin;
         private readonly JsonWriter _report;
@@ -143,6 +147,7 @@ namespace NanoSecurity
                 }
 
                 _running = true;
+                _stop.Reset();
                 _thread = new Thread(Run);
                 _thread.Start();
             }
@@ -163,6 +168,7 @@ namespace NanoSecurity
                 _thread = null;
             }
 
+            _stop.Set();
             _wake.Set();
             _client.Disconnect();
             thread.Join();
@@ -344,7 +350,7 @@ namespace NanoSecurity
                 else
                 {
                     _failedAttempts++;
-                    _wake.WaitOne(Backoff(_failedAttempts), false);
+                    _stop.WaitOne(Backoff(_failedAttempts), false);
                 }
             }
         }
