@@ -31,6 +31,7 @@ public class GenerateAscPortConfig : Task
         Text("ASC_SECURITY_MODULE_ID", "defender-iot-micro-agent", 1, 64, "Module identifier (ThreadX security_module_id)."),
         Int("ASC_SECURITY_MODULE_PENDING_TIME", 300, 1, 86400, "Seconds in Pending before collection is suspended."),
         Int("ASC_SECURITY_MODULE_SEND_MESSAGE_RETRY_TIME", 3, 1, 3600, "Seconds between send retries and link re-checks."),
+        Int("ASC_RECONNECT_BACKOFF_MAX", 60, 1, 3600, "Longest wait in seconds between IoT Hub connection attempts (backoff from 1 s, doubling, full jitter)."),
         Int("ASC_FIRST_COLLECTION_INTERVAL", 30, 1, 86400, "First collection at a random time in [FIRST, 2*FIRST) seconds."),
         Int("ASC_HIGH_PRIORITY_INTERVAL", 10, 1, 86400, "Seconds between high priority collections."),
         Int("ASC_MEDIUM_PRIORITY_INTERVAL", 30, 1, 86400, "Seconds between medium priority collections."),

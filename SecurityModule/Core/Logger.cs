@@ -1,3 +1,5 @@
+using System;
+
 namespace NanoSecurity
 {
     /// <summary>
@@ -19,9 +21,18 @@ namespace NanoSecurity
 
         internal void Write(LogLevel level, string message)
         {
-            if (_sink != null)
+            if (_sink == null)
+            {
+                return;
+            }
+
+            try
             {
                 _sink.Write(level, message);
+            }
+            catch (Exception)
+            {
+                // A failing log port must not end the thread that was only reporting.
             }
         }
     }

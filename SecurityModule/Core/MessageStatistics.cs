@@ -1,41 +1,65 @@
-using System.Threading;
-
 namespace NanoSecurity
 {
     /// <summary>
     /// Counters of the MessageStatistics event, kept by whatever sends messages.
     /// </summary>
+    /// <remarks>
+    /// One lock rather than one atomic per counter: the collector's snapshot must never see a
+    /// message counted as sent and not yet as under 4 KB, or lose one between two reads.
+    /// </remarks>
     internal sealed class MessageStatistics
     {
         /// <summary>IoT Hub bills device-to-cloud messages in 4 KB blocks.</summary>
         internal const int BillingBlockSize = 4096;
 
+        private readonly object _sync = new object();
         private int _sent;
         private int _under4KB;
         private int _failed;
 
         internal void AddSent(int bytes)
         {
-            Interlocked.Increment(ref _sent);
-            if (bytes < BillingBlockSize)
+            lock (_sync)
             {
-                Interlocked.Increment(ref _under4KB);
+                _sent++;
+                if (bytes < BillingBlockSize)
+                {
+                    _under4KB++;
+                }
             }
         }
 
         internal void AddFailed()
         {
-            Interlocked.Increment(ref _failed);
+            lock (_sync)
+            {
+                _failed++;
+            }
         }
 
-        internal bool IsEmpty => _sent == 0 && _failed == 0;
+        internal bool IsEmpty
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _sent == 0 && _failed == 0;
+                }
+            }
+        }
 
-        /// <summary>Reads and resets the counters.</summary>
+        /// <summary>Reads and resets the counters, all at one instant.</summary>
         internal void Take(out int sent, out int under4KB, out int failed)
         {
-            sent = Interlocked.Exchange(ref _sent, 0);
-            under4KB = Interlocked.Exchange(ref _under4KB, 0);
-            failed = Interlocked.Exchange(ref _failed, 0);
+            lock (_sync)
+            {
+                sent = _sent;
+                under4KB = _under4KB;
+                failed = _failed;
+                _sent = 0;
+                _under4KB = 0;
+                _failed = 0;
+            }
         }
     }
 }

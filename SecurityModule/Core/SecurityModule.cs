@@ -19,8 +19,14 @@ namespace NanoSecurity
         /// <summary>The AgentVersion written in every message.</summary>
         public const string AgentVersion = "0.1.0";
 
+        /// <summary>How long <see cref="Stop()"/> lets the module's own session deliver what is cached.</summary>
+        public const int DefaultStopDrainMilliseconds = 5000;
+
         // Longest wait of the driving thread: the engine is re-asked at least this often.
         private const long MaxWait = 60 * 1000;
+
+        // Wait of the driving thread after a port threw out of a tick.
+        private const int FaultWait = AscPortConfig.SecurityModuleSendMessageRetryTime * 1000;
 
         private readonly CollectionEngine _engine;
         private readonly MessageStatistics _messageStatistics = new MessageStatistics();
@@ -29,8 +35,10 @@ namespace NanoSecurity
         private readonly string _agentId;
         private readonly IotHubSession _session;
         private readonly ModuleTwin _twin;
+        private readonly Logger _log;
         private Thread _driver;
         private bool _running;
+        private int _faults;
 
         /// <summary>Creates the module; nothing runs until <see cref="Start"/>.</summary>
         /// <param name="options">Ports and identity.</param>
@@ -52,6 +60,7 @@ namespace NanoSecurity
             _agentId = NanoSecurity.AgentId.Resolve(options.AgentId, ownSession ? connection.DeviceId : options.DeviceId);
             IRandomSource random = options.Random ?? new SystemRandomSource();
             var log = new Logger(options.Log);
+            _log = log;
             var events = new EventStatistics();
             OutboundQueue queue = ownSession ? new OutboundQueue(AscPortConfig.LocalCacheSize, events, _messageStatistics) : null;
             var writer = new SecurityMessageWriter(
@@ -178,12 +187,35 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>Stops collecting, the thread that drives it and the IoT Hub session.</summary>
+        /// <summary>
+        /// Exceptions thrown by a port (clock, random, sink) out of the driving thread's work,
+        /// and by the module's own session, that the module contained and logged.
+        /// </summary>
+        public int Faults => Interlocked.CompareExchange(ref _faults, 0, 0) + (_session != null ? _session.Faults : 0);
+
+        /// <summary>
+        /// Stops collecting and sends what was collected: the open message is closed, the module's
+        /// own session has up to <see cref="DefaultStopDrainMilliseconds"/> to deliver the offline
+        /// cache, then the session and the driving thread stop.
+        /// </summary>
         public void Stop()
         {
-            if (_session != null)
+            Stop(DefaultStopDrainMilliseconds);
+        }
+
+        /// <summary>
+        /// Stops collecting and sends what was collected. The open message is closed and handed
+        /// on (to the sink, or to the offline cache); the module's own session then keeps
+        /// delivering the cache, in order, until it is empty or about
+        /// <paramref name="drainMilliseconds"/> have passed; then it disconnects. What is left stays
+        /// counted as not sent.
+        /// </summary>
+        /// <param name="drainMilliseconds">Longest wait for the cache to empty; 0 does not wait.</param>
+        public void Stop(int drainMilliseconds)
+        {
+            if (drainMilliseconds < 0)
             {
-                _session.Stop();
+                throw new ArgumentOutOfRangeException("drainMilliseconds");
             }
 
             Thread driver;
@@ -200,7 +232,17 @@ namespace NanoSecurity
                 driver.Join();
             }
 
+            // Closing the open message first: the session can then still send it.
             _engine.Stop();
+            if (_session != null)
+            {
+                if (drainMilliseconds > 0)
+                {
+                    _session.Drain(drainMilliseconds);
+                }
+
+                _session.Stop();
+            }
         }
 
         /// <summary>
@@ -266,7 +308,7 @@ namespace NanoSecurity
             return document;
         }
 
-        /// <summary>Same as <see cref="Stop"/>.</summary>
+        /// <summary>Same as <see cref="Stop()"/>.</summary>
         public void Dispose()
         {
             Stop();
@@ -276,7 +318,24 @@ namespace NanoSecurity
         {
             while (Running)
             {
-                long delay = _engine.Tick();
+                long delay;
+                try
+                {
+                    delay = _engine.Tick();
+                }
+                catch (Exception e)
+                {
+                    // A port that throws (clock, random) must not end the thread while State
+                    // still says Active: count it, log it, try again a little later.
+                    Interlocked.Increment(ref _faults);
+                    if (Logger.ErrorEnabled)
+                    {
+                        _log.Write(LogLevel.Error, "collection fault: " + e.Message);
+                    }
+
+                    delay = FaultWait;
+                }
+
                 if (_session != null)
                 {
                     _session.Wake();

@@ -10,18 +10,27 @@ namespace NanoSecurity
     /// time-seeded rand(). ESP-IDF's esp_random() is truly random only while Wi-Fi or Bluetooth is
     /// on, so start the module after the network.
     /// </summary>
+    /// <remarks>System.Random is not safe for concurrent use, and the collection thread and the
+    /// IoT Hub session thread both draw from this one: every call holds its lock.</remarks>
     internal sealed class SystemRandomSource : IRandomSource
     {
         private readonly Random _random = new Random();
+        private readonly object _sync = new object();
 
         public void NextBytes(byte[] buffer)
         {
-            _random.NextBytes(buffer);
+            lock (_sync)
+            {
+                _random.NextBytes(buffer);
+            }
         }
 
         public int Next(int maxExclusive)
         {
-            return _random.Next(maxExclusive);
+            lock (_sync)
+            {
+                return _random.Next(maxExclusive);
+            }
         }
     }
 }

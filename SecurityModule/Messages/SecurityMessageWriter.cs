@@ -39,6 +39,9 @@ namespace NanoSecurity
         private SecurityEventKind _open;
         private int _itemsInEvent;
         private int _eventStart;
+
+        // Length of the message up to its last complete event: what a failed write goes back to.
+        private int _committed;
         private int _itemStart;
 
         internal SecurityMessageWriter(
@@ -113,6 +116,7 @@ namespace NanoSecurity
             WriteEventHeader(kind, true);
             _eventsInMessage++;
             EventsWritten++;
+            _committed = _json.Length;
             _json.Limit = _capacity - CloseSize;
             _events.AddCollected(kind.Queue, 1);
             _unitsInMessage[(int)kind.Queue]++;
@@ -190,17 +194,31 @@ namespace NanoSecurity
             _open = null;
         }
 
-        /// <summary>Discards the open event, if any, after its collector failed half-way.</summary>
+        /// <summary>
+        /// After a collector failed half-way: closes the open event with the items it completed,
+        /// or removes an event header it was writing (a port may throw inside one, e.g. the
+        /// random source of its Id), so that the message stays valid JSON.
+        /// </summary>
         internal void AbortEvent()
         {
-            if (_open == null)
+            if (_open != null)
             {
+                _itemsInEvent = 0;
+                CloseEvent();
+                _open = null;
                 return;
             }
 
-            _itemsInEvent = 0;
-            CloseEvent();
-            _open = null;
+            if (_eventsInMessage == 0)
+            {
+                _json.Clear();
+            }
+            else
+            {
+                _json.Reset(_committed);
+            }
+
+            _json.Limit = _capacity - CloseSize;
         }
 
         /// <summary>Closes the current message, if it holds any event, and hands it to the sink.</summary>
@@ -271,6 +289,7 @@ namespace NanoSecurity
                 _json.WriteRaw("]}");
                 _eventsInMessage++;
                 EventsWritten++;
+                _committed = _json.Length;
                 if (!_open.CountsItems)
                 {
                     _events.AddCollected(_open.Queue, 1);

@@ -3,22 +3,28 @@ using NanoSecurity.Host;
 namespace NanoSecurity.Tests.Transport.Session
 {
     /// <summary>
-    /// A SecurityModule with its own IoT Hub session over the host's real TLS channel, its
-    /// collections driven by hand on a fake monotonic clock (the session runs on its own thread).
+    /// A SecurityModule with its own IoT Hub session over the host's real TLS channel (or a
+    /// given one), its collections driven by hand on a fake monotonic clock (the session and
+    /// the module's driving thread run on their own threads).
     /// </summary>
     internal sealed class HubModuleHarness : IDisposable
     {
-        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel, AgentConfiguration defaults = null)
+        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null)
+            : this(connectionString, port, new TlsNetworkChannel(channel), new FakeMonotonicClock { ElapsedMilliseconds = 1_000 }, defaults, random, utc)
         {
-            Clock = new FakeMonotonicClock { ElapsedMilliseconds = 1_000 };
+        }
+
+        public HubModuleHarness(string connectionString, int port, INetworkChannel channel, FakeMonotonicClock clock, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null)
+        {
+            Clock = clock;
             Utc = new FakeUtcClock(Clock);
             Utc.Set(DateTime.UtcNow);
-            Random = new SeededRandomSource { NextOverride = 0 };
-            Channel = new TlsNetworkChannel(channel);
+            Random = random ?? new SeededRandomSource { NextOverride = 0 };
+            Channel = channel;
             Module = new SecurityModule(new SecurityModuleOptions
             {
                 MonotonicClock = Clock,
-                UtcClock = Utc,
+                UtcClock = utc ?? Utc,
                 Random = Random,
                 ConnectionString = connectionString,
                 Channel = Channel,
@@ -31,9 +37,9 @@ namespace NanoSecurity.Tests.Transport.Session
 
         public FakeUtcClock Utc { get; }
 
-        public SeededRandomSource Random { get; }
+        public IRandomSource Random { get; }
 
-        public TlsNetworkChannel Channel { get; }
+        public INetworkChannel Channel { get; }
 
         public SecurityModule Module { get; }
 
@@ -77,7 +83,7 @@ namespace NanoSecurity.Tests.Transport.Session
         public void Dispose()
         {
             Module.Stop();
-            Channel.Dispose();
+            (Channel as IDisposable)?.Dispose();
         }
     }
 }

@@ -14,8 +14,19 @@ namespace NanoSecurity.Tests.Transport.Session
 
         public IotHubSessionTests(IotHubRulesBrokerFixture hub) => _hub = hub;
 
-        private HubModuleHarness NewModule(string connectionString) =>
-            new HubModuleHarness(connectionString, _hub.Broker.TlsPort, new TlsChannelOptions { CaCertificateFile = _hub.Broker.Certificates.CaCertificateFile });
+        private static readonly byte[] EmptyPatch = "{}"u8.ToArray();
+
+        private HubModuleHarness NewModule(string connectionString, IRandomSource random = null, AgentConfiguration defaults = null, IUtcClock utc = null) =>
+            new HubModuleHarness(connectionString, _hub.Broker.TlsPort, new TlsChannelOptions { CaCertificateFile = _hub.Broker.Certificates.CaCertificateFile }, defaults, random, utc);
+
+        private int Rejected(string clientId) => _hub.Broker.RejectedConnections.Count(r => r.ClientId == clientId);
+
+        private static HashSet<string> FlowPorts(byte[] payload) =>
+            JsonDocument.Parse(payload).RootElement.GetProperty("Events").EnumerateArray()
+                .Where(e => e.GetProperty("Name").GetString() == "ConnectionCreate")
+                .SelectMany(e => e.GetProperty("Payload").EnumerateArray())
+                .Select(f => f.GetProperty("RemotePort").GetString())
+                .ToHashSet();
 
         [Fact]
         public async Task TheModulePublishesSecurityMessagesAsIotHubRequires()
@@ -29,8 +40,8 @@ namespace NanoSecurity.Tests.Transport.Session
             h.Collect();
 
             var telemetry = await _hub.Broker.WaitForTelemetryAsync(
-                list => list.Any(p => p.ClientId == IotHubRulesBrokerFixture.Device2), Patience, "the module's message");
-            AcceptedPublish message = telemetry.First(p => p.ClientId == IotHubRulesBrokerFixture.Device2);
+                list => list.Any(p => p.ClientId == IotHubRulesBrokerFixture.Device2 && FlowPorts(p.Payload).Contains("2")), Patience, "the module's message");
+            AcceptedPublish message = telemetry.First(p => p.ClientId == IotHubRulesBrokerFixture.Device2 && FlowPorts(p.Payload).Contains("2"));
             Assert.Equal(
                 "devices/dev2/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8&%24.ifid=urn%3Aazureiot%3ASecurity%3ASecurityAgent%3A1",
                 message.Topic);
@@ -58,52 +69,95 @@ namespace NanoSecurity.Tests.Transport.Session
         }
 
         [Fact]
-        public async Task AWrongKeyGivesAClearAuthorizationErrorAndBacksOff()
+        public async Task AWrongKeyIsRetriedOnTheBackoffScheduleWhileTheModuleRuns()
         {
             string wrongKey = IotHubRulesBroker.NewSymmetricKey();
             string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device1};SharedAccessKey={wrongKey}";
-            int before = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device1);
-            using var h = NewModule(cs);
-            h.Start();
+            int before = Rejected(IotHubRulesBrokerFixture.Device1);
 
+            // Each wait is 1/50 of its ceiling: the schedule is exact, the test takes seconds.
+            var random = new BackoffRecordingRandom(divisor: 50);
+            using var h = NewModule(cs, random);
+            h.Start();
             await _hub.Broker.WaitForRejectedConnectionsAsync(before + 1, Patience);
+
+            // The driving thread ticks and wakes the session all the while, as on a device; when a
+            // wake ended the backoff, each of these was one more TLS handshake and refusal.
+            var ticker = new Thread(() =>
+            {
+                while (random.Ceilings.Length < 8)
+                {
+                    h.Clock.Advance(1_000);
+                    h.Module.ApplyTwin(EmptyPatch, 0, EmptyPatch.Length, false);
+                    h.Session.Wake();
+                    Thread.Sleep(5);
+                }
+            });
+            ticker.Start();
+            Assert.True(random.WaitForDraws(8, Patience), "backoff draws: " + string.Join(",", random.Ceilings));
+            ticker.Join();
+            h.Module.Stop(0);
+            int attempts = Rejected(IotHubRulesBrokerFixture.Device1) - before;
+
+            int[] ceilings = random.Ceilings;
+            Assert.Equal(new[] { 1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000 }, ceilings.Take(8));
+
+            // Every attempt but the one under way at Stop was followed by its backoff draw.
+            Assert.InRange(attempts, ceilings.Length - 1, ceilings.Length + 1);
             RejectedConnection rejected = _hub.Broker.RejectedConnections.Last(r => r.ClientId == IotHubRulesBrokerFixture.Device1);
             Assert.Equal(ConnectReturnCode.NotAuthorized, rejected.ReturnCode);
-
-            // Backoff: 0.5-1 s, then 1-2 s, then 2-4 s. A tight loop would make hundreds of attempts.
-            Thread.Sleep(3000);
-            int attempts = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device1) - before;
-            Assert.InRange(attempts, 1, 4);
             Assert.Contains("not authorized", h.Session.LastError, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(wrongKey, h.Session.LastError);
-            Assert.True(h.Session.FailedAttempts >= 1);
+            Assert.True(h.Session.FailedAttempts >= 8);
             Assert.NotEqual(SecurityModuleState.Active, h.Module.State);
         }
 
         [Fact]
-        public async Task WakingTheSessionDoesNotCutTheReconnectBackoffShort()
+        public void StopDeliversTheOpenMessageBeforeItDisconnects()
         {
-            string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device2};SharedAccessKey={IotHubRulesBroker.NewSymmetricKey()}";
-            int before = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2);
-            using var h = NewModule(cs);
-            h.Start();
-            await _hub.Broker.WaitForRejectedConnectionsAsync(before + 1, Patience);
-            int afterFirst = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2);
+            string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device2};SharedAccessKey={IotHubRulesBrokerFixture.Device2Key}";
 
-            // What the driving thread does after every engine tick. When each wake ended the backoff,
-            // every one of these was a new TLS handshake and a new refusal.
-            for (int i = 0; i < 60; i++)
+            // Microsoft's sending defaults: a collection's events wait up to 7 minutes in the open message.
+            AgentConfiguration defaults = AgentConfiguration.Defaults();
+            defaults.AggregationEnabledConnectionCreate = false;
+            using var h = NewModule(cs, defaults: defaults);
+            h.Start();
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never connected: " + h.Session.LastError);
+            h.RecordFlow(42, 4242);
+            h.Collect();
+            Func<AcceptedPublish, bool> holdsTheFlow = p => p.ClientId == IotHubRulesBrokerFixture.Device2 && FlowPorts(p.Payload).Contains("43");
+            Assert.DoesNotContain(_hub.Broker.Telemetry, p => holdsTheFlow(p));
+
+            h.Module.Stop();
+
+            // Stop returned: the message was closed, published and acknowledged before the session ended.
+            AcceptedPublish message = Assert.Single(_hub.Broker.Telemetry, p => holdsTheFlow(p));
+            SecurityMessageSchema.AssertValid(message.Payload, message.Payload.Length);
+        }
+
+        [Fact]
+        public void AThrowingWallClockIsContainedAndTheSessionStillConnects()
+        {
+            string cs = $"HostName=localhost;DeviceId={IotHubRulesBrokerFixture.Device1};SharedAccessKey={IotHubRulesBrokerFixture.Device1Key}";
+            using var h = NewModule(cs, utc: new ThrowingUtcClock(failuresPerThread: 2));
+            h.Start();
+
+            // The session thread meets the throwing clock first, then connects.
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never connected: " + h.Session.LastError);
+            Assert.True(h.Session.Faults >= 1, "session faults: " + h.Session.Faults);
+
+            // The driving thread met it too, and still drives: a collection it runs goes out.
+            int before = _hub.Broker.Telemetry.Count(p => p.ClientId == IotHubRulesBrokerFixture.Device1);
+            DateTime end = DateTime.UtcNow + Patience;
+            while (_hub.Broker.Telemetry.Count(p => p.ClientId == IotHubRulesBrokerFixture.Device1) == before && DateTime.UtcNow < end)
             {
-                h.Session.Wake();
+                h.Clock.ElapsedMilliseconds = h.Engine.NextDue(CollectorPriority.High);
+                h.Module.ApplyTwin(EmptyPatch, 0, EmptyPatch.Length, false);
                 Thread.Sleep(20);
             }
 
-            h.Module.Stop();
-            int during = _hub.Broker.RejectedConnections.Count(r => r.ClientId == IotHubRulesBrokerFixture.Device2) - afterFirst;
-
-            // The backoff schedule (0.5-1 s, 1-2 s, 2-4 s) allows at most three more attempts even if the
-            // 60 wakes took seconds on a loaded machine; here the 60 wakes used to give 9 or more.
-            Assert.InRange(during, 0, 3);
+            Assert.True(h.Module.Faults > h.Session.Faults, "no fault on the driving thread: " + h.Module.Faults);
+            Assert.True(_hub.Broker.Telemetry.Count(p => p.ClientId == IotHubRulesBrokerFixture.Device1) > before, "the driving thread stopped");
         }
 
         [Fact]

@@ -7,34 +7,36 @@ namespace NanoSecurity
     /// Keeps the module connected to IoT Hub and delivers the offline cache in order.
     /// </summary>
     /// <remarks>
-    /// One thread: connect (SAS token from the device key, valid for <see cref="TokenLifetimeSeconds"/>),
+    /// Connect (SAS token from the device key, valid for <see cref="TokenLifetimeSeconds"/>),
     /// then publish the oldest cached message at QoS 1 (copied from the cache straight into the
-    /// MQTT client's packet) and remove it from the cache only when its PUBACK arrives, one at a time so that order is kept across reconnects. A lost link or a
-    /// refused connection is retried with exponential backoff and jitter, capped at 60 s; an
-    /// authorization failure backs off the same way, so a wrong key never makes a tight loop.
-    /// The token is renewed by reconnecting at 80% of its lifetime.
+    /// MQTT client's packet) and remove it from the cache only when its PUBACK arrives, one at
+    /// a time so that order is kept across reconnects. A publish without a PUBACK in time ends
+    /// the connection, and the message goes again, first, on the next one. A refused
+    /// connection, a wrong key and a link that drops soon after it came up are retried after
+    /// <see cref="ReconnectBackoff"/>; the token is renewed by reconnecting at 80% of its lifetime.
     /// <para>Twin: on every connection the session subscribes to the twin's answers and desired
     /// patches, GETs the whole twin, and once that is answered reports the configuration in
-    /// force whenever it has not been reported (at start, and after every applied change).
-    /// One twin request is outstanding at a time; 429 and 5xx answers are retried with
-    /// backoff, an unanswered request after <see cref="TwinRequestTimeoutMilliseconds"/>, and
-    /// a 400 to a report is logged and not repeated (the hub would refuse it again).
-    /// Desired patches are applied as they arrive, on the client's reader thread.</para>
+    /// force whenever it has not been reported (see <see cref="TwinRequests"/>). A 400 to a
+    /// report is logged and not repeated (the hub would refuse it again).</para>
+    /// <para>Threads. The session thread (<see cref="Run"/>) owns the connection: it connects,
+    /// subscribes, sends the twin requests and the cache, waits out the backoff, and alone
+    /// touches <c>_backoff</c>. The client's reader thread calls the
+    /// <see cref="IMqttClientHandler"/> methods: acknowledgments, twin answers and patches, a lost
+    /// link. Application threads call Start, Drain, Stop and Wake. What more than one of them
+    /// touches (the link state, the message in flight, the renewal time) is under <c>_sync</c>.
+    /// Only Stop cuts the backoff short: Wake, called after every engine tick, only hurries
+    /// the pump.</para>
     /// </remarks>
     internal sealed class IotHubSession : IMqttClientHandler, IMqttPayloadSource
     {
         internal const int DefaultPort = 8883;
         internal const int DefaultTokenLifetimeSeconds = 3600;
-        private const int MaxBackoffMilliseconds = 60 * 1000;
-        private const int FirstBackoffMilliseconds = 1000;
         private const int KeepAliveSeconds = 60;
         private const int ConnectTimeoutMilliseconds = 30 * 1000;
         private const int IdleWaitMilliseconds = 500;
+        private const int DrainPollMilliseconds = 100;
         private const int SubscribeTimeoutMilliseconds = 30 * 1000;
-        private const int TwinRequestTimeoutMilliseconds = 30 * 1000;
         private const int StatusOk = 200;
-        private const int StatusTooManyRequests = 429;
-        private const int StatusServerError = 500;
 
         // Room for the PUBLISH header and topic around a message body.
         private const int PacketOverhead = 1024;
@@ -43,7 +45,7 @@ namespace NanoSecurity
         // (Microsoft's whole default configuration with its reported echo is about 3 KB).
         private const int MaxPacketSize = AscPortConfig.MaxMessageSize + PacketOverhead;
 
-        // Everything but the telemetry (QoS 1, from the resend buffer) is small: CONNECT with its
+        // Everything but the telemetry (QoS 1, from the publish buffer) is small: CONNECT with its
         // SAS token, SUBSCRIBE, and the twin requests, the largest a reported-properties patch.
         private const int TransmitBufferSize = ReportedPropertiesWriter.MaxLength + PacketOverhead;
 
@@ -55,15 +57,14 @@ namespace NanoSecurity
         private readonly MessageStatistics _messages;
         private readonly IMonotonicClock _clock;
         private readonly IUtcClock _utc;
-        private readonly IRandomSource _random;
         private readonly Logger _log;
         private readonly string _clientId;
         private readonly string _userName;
         private readonly string _topic;
+        private readonly ReconnectBackoff _backoff;
+        private readonly TwinRequests _twinRequests = new TwinRequests();
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
-
-        // Only Stop may cut the reconnect backoff short: _wake is set at every engine tick and
-        // would turn the backoff into a retry per tick.
+        private readonly AutoResetEvent _delivered = new AutoResetEvent(false);
         private readonly ManualResetEvent _stop = new ManualResetEvent(false);
         private readonly object _sync = new object();
         private readonly ModuleTwin _twin;
@@ -75,18 +76,8 @@ namespace NanoSecurity
         private bool _inFlight;
         private uint _inFlightSequence;
         private int _inFlightLength;
-        private int _failedAttempts;
         private long _renewAt;
-
-        // Twin requests, guarded by _sync: the one outstanding (request id 0 for none), whether
-        // this connection's GET was answered, and the backoff after a throttled request.
-        private int _lastRid;
-        private int _pendingRid;
-        private bool _pendingIsGet;
-        private long _pendingSince;
-        private bool _twinFetched;
-        private long _twinRetryAt;
-        private int _twinRetries;
+        private int _faults;
 
         internal IotHubSession(
             IotHubConnectionString connection,
@@ -110,12 +101,13 @@ namespace NanoSecurity
             _messages = messages;
             _clock = clock;
             _utc = utc;
-            _random = random;
+            _backoff = new ReconnectBackoff(random);
             _log = log;
             _clientId = IotHubIdentity.ClientId(connection);
             _userName = IotHubIdentity.UserName(connection);
             _topic = IotHubIdentity.TelemetryTopic(connection);
             _client = new MqttClient(channel, this, clock, MaxPacketSize, TransmitBufferSize);
+            _client.Log = log;
             TokenLifetimeSeconds = DefaultTokenLifetimeSeconds;
         }
 
@@ -134,8 +126,11 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>Connection attempts that failed in a row (for tests and views).</summary>
-        internal int FailedAttempts => _failedAttempts;
+        /// <summary>Connection attempts that failed since the last connection that stayed up (for tests and views).</summary>
+        internal int FailedAttempts => _backoff.Failures;
+
+        /// <summary>Exceptions from a port (clock, random, channel) that the session thread contained.</summary>
+        internal int Faults => Interlocked.CompareExchange(ref _faults, 0, 0);
 
         internal void Start()
         {
@@ -151,6 +146,33 @@ namespace NanoSecurity
                 _thread = new Thread(Run);
                 _thread.Start();
             }
+        }
+
+        /// <summary>
+        /// Waits until every cached message is acknowledged, the session stops, or about
+        /// <paramref name="timeoutMilliseconds"/> have passed; the session goes on connecting meanwhile.
+        /// </summary>
+        /// <returns>True when the cache is empty.</returns>
+        internal bool Drain(int timeoutMilliseconds)
+        {
+            // Bounded twice: by the clock, and by the idle polls, for a clock that does not move.
+            long deadline = _clock.ElapsedMilliseconds + timeoutMilliseconds;
+            int idlePolls = timeoutMilliseconds / DrainPollMilliseconds;
+            _wake.Set();
+            while (_queue.Count > 0)
+            {
+                if (!Running || idlePolls <= 0 || _clock.ElapsedMilliseconds >= deadline)
+                {
+                    return false;
+                }
+
+                if (!_delivered.WaitOne(DrainPollMilliseconds, false))
+                {
+                    idlePolls--;
+                }
+            }
+
+            return true;
         }
 
         internal void Stop()
@@ -195,55 +217,25 @@ namespace NanoSecurity
             }
 
             int status, rid;
-            if (!TwinTopics.TryParseResponse(topic, out status, out rid))
+            bool isGet;
+            if (!TwinTopics.TryParseResponse(topic, out status, out rid) || !_twinRequests.Match(rid, out isGet))
             {
+                // Not a twin answer, or the answer to a request given up on (timed out, or of an older connection).
                 return;
             }
 
-            bool isGet;
-            bool retry = status == StatusTooManyRequests || status >= StatusServerError;
-            lock (_sync)
+            bool retry = TwinRequests.IsRetried(status);
+            if (isGet && status == StatusOk)
             {
-                if (rid == 0 || rid != _pendingRid)
-                {
-                    // The answer to a request given up on (timed out, or of an older connection).
-                    return;
-                }
-
-                isGet = _pendingIsGet;
-                _pendingRid = 0;
-                if (retry)
-                {
-                    _twinRetries++;
-                    _twinRetryAt = _clock.ElapsedMilliseconds + RetryDelay(_twinRetries);
-                }
-                else
-                {
-                    _twinRetries = 0;
-                }
+                _twin.Apply(payload, offset, count, true, out _);
             }
-
-            if (isGet)
-            {
-                if (status == StatusOk)
-                {
-                    _twin.Apply(payload, offset, count, true, out _);
-                }
-
-                if (!retry)
-                {
-                    // Another refusal would come again: go on with the configuration in force.
-                    lock (_sync)
-                    {
-                        _twinFetched = true;
-                    }
-                }
-            }
-            else if (retry)
+            else if (!isGet && retry)
             {
                 _twin.ReportFailed();
             }
 
+            // Outstanding until applied: the session thread sends no second GET meanwhile.
+            _twinRequests.Complete(rid, status, _clock.ElapsedMilliseconds);
             if (status / 100 != 2 && Logger.WarningEnabled)
             {
                 _log.Write(LogLevel.Warning, "twin " + (isGet ? "GET" : "reported PATCH") + " answered " + status.ToString()
@@ -262,15 +254,7 @@ namespace NanoSecurity
                 return;
             }
 
-            lock (_sync)
-            {
-                if (_pendingRid != 0 && _pendingIsGet)
-                {
-                    _pendingRid = 0;
-                    _twinFetched = true;
-                }
-            }
-
+            _twinRequests.GiveUpGet();
             _twin.RefuseTooLarge(bytes, MaxPacketSize);
             _wake.Set();
         }
@@ -291,23 +275,14 @@ namespace NanoSecurity
                 }
             }
 
+            _delivered.Set();
             _wake.Set();
         }
 
         void IMqttClientHandler.OnConnectionLost(Exception reason)
         {
-            lock (_sync)
-            {
-                _connected = false;
-                _inFlight = false;
-            }
-
-            if (Logger.WarningEnabled)
-            {
-                _log.Write(LogLevel.Warning, "IoT Hub link lost: " + reason.Message);
-            }
-
-            _engine.SetLinkState(false);
+            // The client has logged why.
+            MarkDisconnected();
             _wake.Set();
         }
 
@@ -326,33 +301,53 @@ namespace NanoSecurity
         {
             while (Running)
             {
-                DateTime utc;
-                if (!_utc.TryGetUtcNow(out utc))
+                int wait;
+                try
                 {
-                    // A SAS token needs the wall clock.
-                    _wake.WaitOne(AscPortConfig.SecurityModuleSendMessageRetryTime * 1000, false);
-                    continue;
+                    wait = RunConnection();
                 }
-
-                if (TryConnect(utc))
+                catch (Exception e)
                 {
-                    _failedAttempts = 0;
-                    Pump();
-                    _client.Disconnect();
-                    lock (_sync)
+                    // A port that throws (clock, random, channel) must not end the thread while
+                    // the module says it is running: count it, drop the link, back off, go on.
+                    Interlocked.Increment(ref _faults);
+                    if (Logger.ErrorEnabled)
                     {
-                        _connected = false;
-                        _inFlight = false;
+                        _log.Write(LogLevel.Error, "IoT Hub session fault: " + e.Message);
                     }
 
-                    _engine.SetLinkState(false);
+                    LastError = e.Message;
+                    CloseConnection();
+                    wait = _backoff.Failed();
                 }
-                else
+
+                if (wait > 0)
                 {
-                    _failedAttempts++;
-                    _stop.WaitOne(Backoff(_failedAttempts), false);
+                    _stop.WaitOne(wait, false);
                 }
             }
+        }
+
+        /// <summary>One connection, from its attempt to its end.</summary>
+        /// <returns>Milliseconds to wait before the next attempt.</returns>
+        private int RunConnection()
+        {
+            DateTime utc;
+            if (!_utc.TryGetUtcNow(out utc))
+            {
+                // A SAS token needs the wall clock.
+                return AscPortConfig.SecurityModuleSendMessageRetryTime * 1000;
+            }
+
+            if (!TryConnect(utc))
+            {
+                return _backoff.Failed();
+            }
+
+            _backoff.Connected(_clock.ElapsedMilliseconds);
+            Pump();
+            CloseConnection();
+            return _backoff.Ended(_clock.ElapsedMilliseconds) ? 0 : _backoff.Failed();
         }
 
         private bool TryConnect(DateTime utc)
@@ -360,10 +355,15 @@ namespace NanoSecurity
             // Renewal counts from the token's creation, on the monotonic clock.
             long renewAt = _clock.ElapsedMilliseconds + TokenLifetimeSeconds * 800L;
             long expiry = UnixSeconds(utc) + TokenLifetimeSeconds;
-            string password = SasToken.Build(_connection.HostName, _connection.DeviceId, _connection.ModuleId, _connection.Key, expiry);
             try
             {
+                string password = SasToken.Build(_connection.HostName, _connection.DeviceId, _connection.ModuleId, _connection.Key, expiry);
                 _client.Connect(_connection.HostName, _port, _clientId, _userName, password, KeepAliveSeconds, ConnectTimeoutMilliseconds);
+                if (_twin != null)
+                {
+                    _client.Subscribe(TwinTopics.ResponseFilter, 0, SubscribeTimeoutMilliseconds);
+                    _client.Subscribe(TwinTopics.DesiredFilter, 0, SubscribeTimeoutMilliseconds);
+                }
             }
             catch (Exception e)
             {
@@ -374,23 +374,24 @@ namespace NanoSecurity
                 }
 
                 LastError = e.Message;
-                return false;
-            }
-
-            if (_twin != null && !SubscribeToTwin())
-            {
                 _client.Disconnect();
                 return false;
             }
 
+            _twinRequests.Reset();
             lock (_sync)
             {
+                // The reader may have lost the link since the last SUBACK. Its OnConnectionLost
+                // has then run or is waiting for this lock: either way the link must not be
+                // taken as up, or the session would stay "connected" to a dead client.
+                if (!_client.IsConnected)
+                {
+                    LastError = "the link was lost right after it was set up";
+                    return false;
+                }
+
                 _connected = true;
                 _renewAt = renewAt;
-                _pendingRid = 0;
-                _twinFetched = false;
-                _twinRetryAt = 0;
-                _twinRetries = 0;
             }
 
             LastError = null;
@@ -398,29 +399,24 @@ namespace NanoSecurity
             return true;
         }
 
-        private long RenewAt
+        /// <summary>Why the last connection attempt failed, or null after a success.</summary>
+        internal string LastError { get; private set; }
+
+        private bool PumpMayGoOn
         {
             get
             {
                 lock (_sync)
                 {
-                    return _renewAt;
+                    return _running && _connected && _clock.ElapsedMilliseconds < _renewAt && _client.IsConnected;
                 }
             }
         }
 
-        /// <summary>Why the last connection attempt failed, or null after a success.</summary>
-        internal string LastError { get; private set; }
-
         private void Pump()
         {
-            while (Running && IsConnected)
+            while (PumpMayGoOn)
             {
-                if (_clock.ElapsedMilliseconds >= RenewAt)
-                {
-                    return;
-                }
-
                 if (_twin != null)
                 {
                     ServiceTwin();
@@ -431,66 +427,36 @@ namespace NanoSecurity
             }
         }
 
-        private bool SubscribeToTwin()
+        private void CloseConnection()
         {
-            try
-            {
-                _client.Subscribe(TwinTopics.ResponseFilter, 0, SubscribeTimeoutMilliseconds);
-                _client.Subscribe(TwinTopics.DesiredFilter, 0, SubscribeTimeoutMilliseconds);
-                return true;
-            }
-            catch (Exception e)
-            {
-                if (Logger.ErrorEnabled)
-                {
-                    _log.Write(LogLevel.Error, "IoT Hub twin subscription failed: " + e.Message);
-                }
+            _client.Disconnect();
+            MarkDisconnected();
+        }
 
-                LastError = e.Message;
-                return false;
+        private void MarkDisconnected()
+        {
+            lock (_sync)
+            {
+                _connected = false;
+                _inFlight = false;
             }
+
+            _engine.SetLinkState(false);
         }
 
         /// <summary>Sends the twin request due, if any: the GET of this connection first, then a report.</summary>
         private void ServiceTwin()
         {
-            long now = _clock.ElapsedMilliseconds;
-            int rid;
-            bool isGet;
-            lock (_sync)
+            bool isGet, reportTimedOut;
+            int rid = _twinRequests.Next(_clock.ElapsedMilliseconds, _twin.ReportPending, out isGet, out reportTimedOut);
+            if (reportTimedOut)
             {
-                if (!_connected)
-                {
-                    return;
-                }
+                _twin.ReportFailed();
+            }
 
-                if (_pendingRid != 0)
-                {
-                    if (now - _pendingSince < TwinRequestTimeoutMilliseconds)
-                    {
-                        return;
-                    }
-
-                    // Unanswered: ask again.
-                    if (!_pendingIsGet)
-                    {
-                        _twin.ReportFailed();
-                    }
-
-                    _pendingRid = 0;
-                }
-
-                if (now < _twinRetryAt || (_twinFetched && !_twin.ReportPending))
-                {
-                    return;
-                }
-
-                isGet = !_twinFetched;
-                _lastRid = _lastRid == int.MaxValue ? 1 : _lastRid + 1;
-                rid = _lastRid;
-                _pendingRid = rid;
-                _pendingIsGet = isGet;
-                _pendingSince = now;
+            if (rid == 0)
+            {
+                return;
             }
 
             try
@@ -506,10 +472,7 @@ namespace NanoSecurity
                 else
                 {
                     // Cannot happen: the buffer holds the longest document (ReportedPropertiesWriter.MaxLength).
-                    lock (_sync)
-                    {
-                        _pendingRid = 0;
-                    }
+                    _twinRequests.Cancel(rid);
                 }
             }
             catch (Exception)
@@ -520,10 +483,7 @@ namespace NanoSecurity
                     _twin.ReportFailed();
                 }
 
-                lock (_sync)
-                {
-                    _pendingRid = 0;
-                }
+                _twinRequests.Cancel(rid);
             }
         }
 
@@ -567,26 +527,6 @@ namespace NanoSecurity
             }
 
             return length;
-        }
-
-        /// <summary>1 s, doubling up to 60 s, without jitter (called on the reader thread, which has no randomness of its own).</summary>
-        private static int RetryDelay(int attempt)
-        {
-            int delay = FirstBackoffMilliseconds;
-            for (int i = 1; i < attempt && delay < MaxBackoffMilliseconds; i++)
-            {
-                delay *= 2;
-            }
-
-            return delay > MaxBackoffMilliseconds ? MaxBackoffMilliseconds : delay;
-        }
-
-        private int Backoff(int attempt)
-        {
-            int delay = RetryDelay(attempt);
-
-            // Jitter in [delay/2, delay): devices that lost the hub together do not return together.
-            return delay / 2 + _random.Next(delay / 2);
         }
 
         private static long UnixSeconds(DateTime utc)

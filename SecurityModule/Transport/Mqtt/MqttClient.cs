@@ -13,8 +13,10 @@ namespace NanoSecurity
     /// Threads: <see cref="Connect"/>, <see cref="Subscribe"/>, <see cref="Publish"/> and
     /// <see cref="Disconnect"/> run on the caller's thread. While connected, one reader thread
     /// reads the channel with a short timeout, decodes packets, calls the handler, and keeps
-    /// the deadlines: PINGREQ when idle, dead link after 1.5 × keep-alive without a byte, PUBACK
-    /// timeout and resend. Every channel write, from either thread, holds one write lock, so
+    /// the deadlines: PINGREQ when idle, dead link after 1.5 × keep-alive without a byte, and
+    /// a dead link when a QoS 1 publish has no PUBACK in time. It is never resent on the same
+    /// connection: against a slow or throttling IoT Hub a resend would be a second, billed copy,
+    /// so the owner reconnects and publishes again on the new connection. Every channel write, from either thread, holds one write lock, so
     /// packets never interleave. Connect and Disconnect belong to one owner and are not called
     /// concurrently with each other. Of the handler's callbacks, only
     /// <see cref="IMqttClientHandler.OnConnectionLost"/> may call Connect; any may call
@@ -48,7 +50,7 @@ namespace NanoSecurity
         private readonly IMonotonicClock _clock;
         private readonly byte[] _receiveBuffer;
         private readonly byte[] _transmitBuffer;
-        private readonly byte[] _resendBuffer;
+        private readonly byte[] _publishBuffer;
         private readonly char[] _topicChars;
         private readonly MqttPacket _packet = new MqttPacket();
         private readonly object _writeLock = new object();
@@ -56,9 +58,9 @@ namespace NanoSecurity
         private readonly AutoResetEvent _subAckArrived = new AutoResetEvent(false);
         private Logger _log = new Logger(null);
 
-        // Guarded by _writeLock: the resend buffer holds the packet in flight, from _resendStart.
-        private int _resendStart;
-        private int _resendLength;
+        // Guarded by _writeLock: the publish buffer holds the QoS 1 packet, from _publishStart.
+        private int _publishStart;
+        private int _publishLength;
 
         // Guarded by _sync.
         private bool _connected;
@@ -71,11 +73,9 @@ namespace NanoSecurity
         private bool _inFlight;
         private ushort _inFlightId;
         private long _publishSentAt;
-        private int _resends;
         private ushort _subscribeId;
         private int _subAckCode;
         private int _pubAckTimeoutMilliseconds = 10000;
-        private int _maxResends = 3;
 
         // Owned by Connect until it starts the reader, then by the reader thread alone.
         private int _receiveStart;
@@ -92,7 +92,7 @@ namespace NanoSecurity
         /// <param name="handler">Receives messages, acknowledgments and connection loss.</param>
         /// <param name="clock">Clock for every deadline.</param>
         /// <param name="maxPacketSize">
-        /// Size of each of the receive, transmit and resend buffers: the largest packet sent or
+        /// Size of each of the receive, transmit and publish buffers: the largest packet sent or
         /// accepted, fixed header included. A larger incoming packet ends the connection.
         /// </param>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -107,7 +107,7 @@ namespace NanoSecurity
         /// <param name="handler">Receives messages, acknowledgments and connection loss.</param>
         /// <param name="clock">Clock for every deadline.</param>
         /// <param name="maxPacketSize">
-        /// Size of the receive and resend buffers: the largest packet accepted and the largest
+        /// Size of the receive and publish buffers: the largest packet accepted and the largest
         /// QoS 1 PUBLISH sent, fixed header included.
         /// </param>
         /// <param name="transmitBufferSize">
@@ -133,7 +133,7 @@ namespace NanoSecurity
             _clock = clock;
             _receiveBuffer = new byte[maxPacketSize];
             _transmitBuffer = new byte[transmitBufferSize];
-            _resendBuffer = new byte[maxPacketSize];
+            _publishBuffer = new byte[maxPacketSize];
             _topicChars = new char[maxPacketSize < MaxTopicChars ? maxPacketSize : MaxTopicChars];
         }
 
@@ -144,7 +144,7 @@ namespace NanoSecurity
             set { _log = value == null ? new Logger(null) : value; }
         }
 
-        /// <summary>How long a QoS 1 publish waits for its PUBACK before it is resent. Default 10,000.</summary>
+        /// <summary>How long a QoS 1 publish waits for its PUBACK before the link is declared lost. Default 10,000.</summary>
         /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
         internal int PubAckTimeoutMilliseconds
         {
@@ -166,35 +166,6 @@ namespace NanoSecurity
                 lock (_sync)
                 {
                     _pubAckTimeoutMilliseconds = value;
-                }
-            }
-        }
-
-        /// <summary>
-        /// Resends of an unacknowledged QoS 1 publish (with DUP set) before the link is declared
-        /// dead. Default 3.
-        /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-        internal int MaxResends
-        {
-            get
-            {
-                lock (_sync)
-                {
-                    return _maxResends;
-                }
-            }
-
-            set
-            {
-                if (value < 0)
-                {
-                    throw new ArgumentOutOfRangeException("value");
-                }
-
-                lock (_sync)
-                {
-                    _maxResends = value;
                 }
             }
         }
@@ -403,9 +374,8 @@ namespace NanoSecurity
         }
 
         /// <summary>
-        /// Sends a PUBLISH. A QoS 1 packet is kept in the resend buffer until its PUBACK:
-        /// resent with DUP after <see cref="PubAckTimeoutMilliseconds"/>, up to
-        /// <see cref="MaxResends"/> times, then the connection is declared lost.
+        /// Sends a PUBLISH. A QoS 1 publish is in flight until its PUBACK; without one within
+        /// <see cref="PubAckTimeoutMilliseconds"/> the connection is declared lost.
         /// </summary>
         /// <param name="topic">Topic name.</param>
         /// <param name="payload">Array holding the payload; copied before this returns.</param>
@@ -437,8 +407,8 @@ namespace NanoSecurity
                     id = NextPacketId();
                 }
 
-                _resendStart = 0;
-                _resendLength = MqttPacketWriter.WritePublish(_resendBuffer, topic, payload, offset, count, 1, id, false);
+                _publishStart = 0;
+                _publishLength = MqttPacketWriter.WritePublish(_publishBuffer, topic, payload, offset, count, 1, id, false);
                 SendInFlight(id);
                 return id;
             }
@@ -446,7 +416,7 @@ namespace NanoSecurity
 
         /// <summary>
         /// Sends a QoS 1 PUBLISH whose payload <paramref name="source"/> copies straight into the
-        /// resend buffer, so that the caller needs no buffer of its own; otherwise as
+        /// publish buffer, so that the caller needs no buffer of its own; otherwise as
         /// <see cref="Publish"/>. The source is called once, under the client's write lock,
         /// before anything is sent.
         /// </summary>
@@ -469,8 +439,8 @@ namespace NanoSecurity
                     CheckCanPublishQos1();
                 }
 
-                int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, _resendBuffer.Length);
-                int count = source.CopyPayload(_resendBuffer, payloadOffset, _resendBuffer.Length - payloadOffset);
+                int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, _publishBuffer.Length);
+                int count = source.CopyPayload(_publishBuffer, payloadOffset, _publishBuffer.Length - payloadOffset);
                 if (count == 0)
                 {
                     return 0;
@@ -482,8 +452,8 @@ namespace NanoSecurity
                     id = NextPacketId();
                 }
 
-                _resendStart = MqttPacketWriter.WritePublishHeader(_resendBuffer, payloadOffset, count, topic, id);
-                _resendLength = payloadOffset + count - _resendStart;
+                _publishStart = MqttPacketWriter.WritePublishHeader(_publishBuffer, payloadOffset, count, topic, id);
+                _publishLength = payloadOffset + count - _publishStart;
                 SendInFlight(id);
                 return id;
             }
@@ -499,7 +469,7 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>Sends the packet in the resend buffer as the publish in flight. Under the write lock.</summary>
+        /// <summary>Sends the packet in the publish buffer as the publish in flight. Under the write lock.</summary>
         private void SendInFlight(ushort id)
         {
             // In flight before the write: the PUBACK may arrive before Write returns.
@@ -507,11 +477,10 @@ namespace NanoSecurity
             {
                 _inFlight = true;
                 _inFlightId = id;
-                _resends = 0;
                 _publishSentAt = _clock.ElapsedMilliseconds;
             }
 
-            Send(_resendBuffer, _resendStart, _resendLength);
+            Send(_publishBuffer, _publishStart, _publishLength);
         }
 
         /// <summary>
@@ -821,7 +790,7 @@ namespace NanoSecurity
                         _inFlight = _inFlight && !acknowledged;
                     }
 
-                    // Otherwise a second PUBACK for a message resent with DUP: nothing to do.
+                    // Otherwise a stray PUBACK (a broker bug, or a message given up on): nothing to do.
                     if (acknowledged)
                     {
                         _handler.OnPublishAcknowledged(packet.PacketId);
@@ -850,7 +819,7 @@ namespace NanoSecurity
             }
         }
 
-        // Sends what is due (PINGREQ, a resend) or throws TimeoutException for a dead link;
+        // Sends what is due (PINGREQ) or throws TimeoutException for a dead link;
         // returns how long the next read may wait before a deadline passes.
         private int KeepDeadlines(long now)
         {
@@ -891,13 +860,12 @@ namespace NanoSecurity
                 }
             }
 
-            next = ResendIfDue(now, next);
+            next = CheckPubAckDeadline(now, next);
             return (int)(next - now);
         }
 
-        private long ResendIfDue(long now, long next)
+        private long CheckPubAckDeadline(long now, long next)
         {
-            ushort id;
             lock (_sync)
             {
                 if (!_inFlight)
@@ -906,36 +874,13 @@ namespace NanoSecurity
                 }
 
                 long due = _publishSentAt + _pubAckTimeoutMilliseconds;
-                if (now < due)
+                if (now >= due)
                 {
-                    return Earlier(due, next);
+                    throw new TimeoutException("no PUBACK for packet " + _inFlightId.ToString() + " within " + _pubAckTimeoutMilliseconds.ToString() + " ms");
                 }
 
-                if (_resends >= _maxResends)
-                {
-                    throw new TimeoutException("no PUBACK for packet " + _inFlightId.ToString() + " after " + _resends.ToString() + " resends");
-                }
-
-                _resends++;
-                _publishSentAt = now;
-                id = _inFlightId;
-                next = Earlier(now + _pubAckTimeoutMilliseconds, next);
+                return Earlier(due, next);
             }
-
-            // Only this thread ends a publish in flight, and Publish refuses another while one
-            // is, so the resend buffer cannot change between the two locks.
-            lock (_writeLock)
-            {
-                _resendBuffer[_resendStart] |= MqttPacketWriter.DuplicateFlag;
-                Send(_resendBuffer, _resendStart, _resendLength);
-            }
-
-            if (Logger.WarningEnabled)
-            {
-                _log.Write(LogLevel.Warning, "MQTT PUBACK timeout, resent packet " + id.ToString());
-            }
-
-            return next;
         }
 
         private static long Earlier(long a, long b)
