@@ -223,6 +223,31 @@ namespace NanoSecurity.Testing
             }
         }
 
+        /// <summary>
+        /// Kills mosquitto with SIGKILL, as a power cut or a crash would: no clean exit, only
+        /// what it had already saved of its persistence survives. Killing a stopped broker does nothing.
+        /// </summary>
+        public void Kill()
+        {
+            lock (_lock)
+            {
+                if (_process == null)
+                {
+                    return;
+                }
+
+                if (!_process.HasExited)
+                {
+                    _process.Kill();
+                    _process.WaitForExit();
+                }
+
+                AppendLog($"[MosquittoBroker] pid {_process.Id} killed");
+                _process.Dispose();
+                _process = null;
+            }
+        }
+
         /// <summary><see cref="Stop"/>, then <see cref="Start"/> on the same port.</summary>
         public void Restart()
         {
@@ -268,7 +293,17 @@ namespace NanoSecurity.Testing
             }
 
             config.AppendLine($"listener {Port} 127.0.0.1");
-            config.AppendLine("allow_anonymous true");
+            if (_options.RefuseEveryone)
+            {
+                string passwords = Path.Combine(_workDirectory, "passwords");
+                File.WriteAllText(passwords, string.Empty);
+                config.AppendLine("allow_anonymous false");
+                config.AppendLine($"password_file {passwords}");
+            }
+            else
+            {
+                config.AppendLine("allow_anonymous true");
+            }
             if (UseTls && Certificates != null)
             {
                 config.AppendLine($"cafile {Certificates.CaCertificateFile}");
@@ -280,6 +315,11 @@ namespace NanoSecurity.Testing
             config.AppendLine("persistence true");
             config.AppendLine($"persistence_location {_workDirectory}{Path.DirectorySeparatorChar}");
             config.AppendLine("persistence_file mosquitto.db");
+
+            // Saved after every change, so that a SIGKILL (Kill) loses no message it acknowledged
+            // once the save is done; mosquitto's default is every 30 minutes.
+            config.AppendLine("autosave_interval 1");
+            config.AppendLine("autosave_on_changes true");
             config.AppendLine("set_tcp_nodelay true");
             config.AppendLine("log_dest stderr");
             config.AppendLine("log_type all");

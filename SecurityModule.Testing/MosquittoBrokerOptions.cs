@@ -20,6 +20,12 @@ namespace NanoSecurity.Testing
         /// <summary>How long Start waits for the port to accept connections. Default 10 s.</summary>
         public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+        /// <summary>
+        /// Refuse every client with CONNACK 5 (not authorised): an empty password file and no
+        /// anonymous access, as a broker that knows none of the device's credentials. Default false.
+        /// </summary>
+        public bool RefuseEveryone { get; set; }
+
         /// <summary>Path of the mosquitto executable; null to look in /usr/sbin, then on PATH.</summary>
         public string? ExecutablePath { get; set; }
     }

@@ -9,12 +9,12 @@ namespace NanoSecurity.Tests.Transport.Session
     /// </summary>
     internal sealed class HubModuleHarness : IDisposable
     {
-        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null)
-            : this(connectionString, port, new TlsNetworkChannel(channel), new FakeMonotonicClock { ElapsedMilliseconds = 1_000 }, defaults, random, utc)
+        public HubModuleHarness(string connectionString, int port, TlsChannelOptions channel, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null, ISecurityMessageObserver observer = null)
+            : this(connectionString, port, new TlsNetworkChannel(channel), new FakeMonotonicClock { ElapsedMilliseconds = 1_000 }, defaults, random, utc, observer)
         {
         }
 
-        public HubModuleHarness(string connectionString, int port, INetworkChannel channel, FakeMonotonicClock clock, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null)
+        public HubModuleHarness(string connectionString, int port, INetworkChannel channel, FakeMonotonicClock clock, AgentConfiguration defaults = null, IRandomSource random = null, IUtcClock utc = null, ISecurityMessageObserver observer = null)
         {
             Clock = clock;
             Utc = new FakeUtcClock(Clock);
@@ -29,6 +29,7 @@ namespace NanoSecurity.Tests.Transport.Session
                 ConnectionString = connectionString,
                 Channel = Channel,
                 Port = port,
+                MessageObserver = observer,
             });
             Module.Twin.UseDefaults(defaults ?? TestConfigurations.EveryCollection());
         }

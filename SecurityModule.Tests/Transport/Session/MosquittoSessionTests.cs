@@ -2,20 +2,24 @@ using System.Text.Json;
 using NanoSecurity.Host;
 using NanoSecurity.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace NanoSecurity.Tests.Transport.Session
 {
     /// <summary>The module's own session against a real mosquitto over TLS, with broker restarts.</summary>
     public sealed class MosquittoSessionTests : IDisposable
     {
+        private readonly ITestOutputHelper _output;
         private const string Device = "dev9";
         private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
         private static readonly string Key = Convert.ToBase64String(new byte[32]);
+        private static readonly byte[] EmptyPatch = "{}"u8.ToArray();
         private readonly TestCertificates _certificates;
         private readonly MosquittoBroker _broker;
 
-        public MosquittoSessionTests()
+        public MosquittoSessionTests(ITestOutputHelper output)
         {
+            _output = output;
             _certificates = TestCertificates.Create();
             _broker = MosquittoBroker.StartNew(new MosquittoBrokerOptions { UseTls = true, Certificates = _certificates });
         }
@@ -26,10 +30,16 @@ namespace NanoSecurity.Tests.Transport.Session
             _certificates.Dispose();
         }
 
-        private HubModuleHarness NewModule(string caFile = null) => new HubModuleHarness(
+        private HubModuleHarness NewModule(string caFile = null, MosquittoBroker broker = null, IRandomSource random = null, ISecurityMessageObserver observer = null) => new HubModuleHarness(
             $"HostName=localhost;DeviceId={Device};SharedAccessKey={Key}",
-            _broker.Port,
-            new TlsChannelOptions { CaCertificateFile = caFile ?? _certificates.CaCertificateFile });
+            (broker ?? _broker).Port,
+            new TlsChannelOptions { CaCertificateFile = caFile ?? _certificates.CaCertificateFile },
+            random: random,
+            observer: observer);
+
+        private static IEnumerable<string> EventIds(IEnumerable<byte[]> payloads) =>
+            payloads.SelectMany(p => JsonDocument.Parse(p).RootElement.GetProperty("Events").EnumerateArray())
+                .Select(e => e.GetProperty("Id").GetString());
 
         private Task<MqttTestSubscriber> Subscribe(string clientId = null)
         {
@@ -172,6 +182,105 @@ namespace NanoSecurity.Tests.Transport.Session
                 .Sum(q => q.GetProperty("DroppedEvents").GetInt32());
             Assert.True(delivered < produced, "the cache budget was not crossed");
             Assert.Equal(produced - delivered, reported);
+        }
+
+        [Fact]
+        public void ABrokerThatRefusesEveryoneIsRetriedOnTheBackoffScheduleWhileTheModuleRuns()
+        {
+            using var refusing = MosquittoBroker.StartNew(new MosquittoBrokerOptions { UseTls = true, Certificates = _certificates, RefuseEveryone = true });
+            var random = new BackoffRecordingRandom(divisor: 50);
+            using var h = NewModule(broker: refusing, random: random);
+            h.Start();
+
+            // The module's driving thread ticks and wakes the session all the while.
+            var ticker = new Thread(() =>
+            {
+                while (random.Ceilings.Length < 7)
+                {
+                    h.Clock.Advance(1_000);
+                    h.Module.ApplyTwin(EmptyPatch, 0, EmptyPatch.Length, false);
+                    h.Session.Wake();
+                    Thread.Sleep(5);
+                }
+            });
+            ticker.Start();
+            Assert.True(random.WaitForDraws(7, Patience), "backoff draws: " + string.Join(",", random.Ceilings) + "; " + h.Session.LastError);
+            ticker.Join();
+            h.Module.Stop(0);
+
+            int[] ceilings = random.Ceilings;
+            int attempts = refusing.Log.Split('\n').Count(line => line.Contains("not authorised", StringComparison.Ordinal));
+            Assert.Equal(new[] { 1000, 2000, 4000, 8000, 16000, 32000, 60000 }, ceilings.Take(7));
+            Assert.InRange(attempts, ceilings.Length - 1, ceilings.Length + 1);
+            Assert.Contains("not authorized", h.Session.LastError, StringComparison.OrdinalIgnoreCase);
+            Assert.NotEqual(SecurityModuleState.Active, h.Module.State);
+        }
+
+        [Fact]
+        public async Task EveryEventSurvivesTenBrokerKills()
+        {
+            await using MqttTestSubscriber subscriber = await Subscribe("kill-subscriber");
+            var written = new RecordingObserver();
+            using var h = NewModule(observer: written);
+            h.Start();
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never connected: " + h.Session.LastError);
+
+            for (int i = 0; i < 10; i++)
+            {
+                h.RecordFlow(i);
+                if (i % 2 == 0)
+                {
+                    // Collected with the broker gone (SIGKILL): the message waits in the offline cache.
+                    _broker.Kill();
+                    h.Collect();
+                    _broker.Start();
+                }
+                else
+                {
+                    // Collected while up, then the broker dies under the publish.
+                    h.Collect();
+                    _broker.Kill();
+                    _broker.Start();
+                }
+            }
+
+            Assert.True(h.WaitForState(SecurityModuleState.Active, Patience), "never reconnected: " + h.Session.LastError);
+            h.RecordFlow(100);
+            h.Collect();
+            h.Module.Stop();
+
+            HashSet<string> writtenIds = EventIds(written.Messages).ToHashSet();
+            var received = await subscriber.WaitForMessagesAsync(
+                list => writtenIds.IsSubsetOf(EventIds(list.Select(m => m.Payload))), Patience, "every event the module wrote");
+            List<string> receivedIds = EventIds(received.Select(m => m.Payload)).ToList();
+            int duplicates = receivedIds.Count - receivedIds.Distinct().Count();
+            _output.WriteLine($"{writtenIds.Count} events written, {receivedIds.Distinct().Count()} received, {duplicates} received more than once");
+            Assert.Subset(receivedIds.ToHashSet(), writtenIds);
+            Assert.Empty(EventsOf(received, "DroppedEventsStatistics"));
+        }
+
+        private sealed class RecordingObserver : ISecurityMessageObserver
+        {
+            private readonly List<byte[]> _messages = new List<byte[]>();
+
+            public List<byte[]> Messages
+            {
+                get
+                {
+                    lock (_messages)
+                    {
+                        return _messages.ToList();
+                    }
+                }
+            }
+
+            public void OnMessage(byte[] body, int length)
+            {
+                lock (_messages)
+                {
+                    _messages.Add(body.AsSpan(0, length).ToArray());
+                }
+            }
         }
 
         private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
