@@ -42,11 +42,7 @@ namespace NanoSecurity.Tests.Transport.Host
             // Several timeouts in a row: the read left pending by each must be resumed, not duplicated or lost.
             for (int i = 0; i < 3; i++)
             {
-                var clock = Stopwatch.StartNew();
-                int read = channel.Read(buffer, 0, buffer.Length, 300);
-                clock.Stop();
-                Assert.Equal(0, read);
-                Assert.InRange(clock.ElapsedMilliseconds, 250, 3000);
+                Assert.Equal(0, channel.Read(buffer, 0, buffer.Length, 300));
             }
 
             Assert.Equal(0, channel.Read(buffer, 0, buffer.Length, 0));

@@ -181,14 +181,17 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         [Fact]
         public void KeepAliveHoldsAnIdleConnectionOpen()
         {
-            _client.Connect("127.0.0.1", _broker.Port, "device-1", null, null, 1, 5000);
+            var channel = new PingCountingChannel();
+            var client = new MqttClient(channel, _handler, new SystemClock(), 1024);
+            client.Connect("127.0.0.1", _broker.Port, "device-1", null, null, 2, 5000);
 
-            // MQTTnet drops a client silent for 1.5 keep-alives; 3.5 s is more than two.
-            Thread.Sleep(3500);
+            // MQTTnet drops a client silent for 1.5 keep-alives: three pings span more than that.
+            Assert.True(channel.WaitForPings(3, TimeSpan.FromSeconds(30)), "the client stopped pinging");
 
-            Assert.True(_client.IsConnected);
+            Assert.True(client.IsConnected);
             Assert.Empty(_handler.Lost);
-            _client.Subscribe("still/here", 0, 5000);
+            client.Subscribe("still/here", 0, 5000);
+            client.Disconnect();
         }
     }
 }
