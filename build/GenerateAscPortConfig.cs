@@ -50,6 +50,7 @@ public class GenerateAscPortConfig : Task
         Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_CAPTURE_UNICAST_ONLY", true, null, "Inbound broadcast and multicast ignored."),
         Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_IPV4_OBJECTS_IN_CACHE", 64, 0, 4096, "IPv4 flows kept per collection interval."),
         Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_IPV6_OBJECTS_IN_CACHE", 64, 0, 4096, "IPv6 flows kept per collection interval."),
+        Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS", 32, 0, 4096, "Distinct refused flows counted exactly per collection interval, per address family."),
         Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_SEND_EMPTY_EVENTS", false, null, "An empty collection is still reported."),
         Int("ASC_COLLECTOR_LISTENING_PORTS_MAX_OBJECTS", 32, 1, 1024, "Listening sockets reported per snapshot."),
         Int("ASC_LOG_LEVEL", 0, 0, 5, "0 none, 1 fatal, 2 error, 3 warning, 4 info, 5 debug."),

@@ -69,7 +69,9 @@ namespace NanoSecurity.Tests.Build
                 "",
                 "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY = 300",
                 "ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY = 600",
-                "ASC_AGGREGATION_INTERVAL = 2592001");
+                "ASC_AGGREGATION_INTERVAL = 2592001",
+                "ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_IPV6_OBJECTS_IN_CACHE = 8   # fine",
+                "ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS = 4097");
             BuildResult build = _sandbox.Build("Malformed", config);
             _output.WriteLine(build.ToString());
 
@@ -81,9 +83,11 @@ namespace NanoSecurity.Tests.Build
             AssertError(build, config, 11, "ASC_LOCAL_CACHE_SIZE = 4096 must be at least ASC_MAX_MESSAGE_SIZE = 8192");
             AssertError(build, config, 13, "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY = 300 must be at least ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY = 600");
             AssertError(build, config, 15, "ASC_AGGREGATION_INTERVAL = 2592001 is out of range 0..2592000");
+            AssertError(build, config, 17, "ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS = 4097 is out of range 0..4096");
             Assert.DoesNotContain(config + "(6)", build.Output);
             Assert.DoesNotContain(config + "(8)", build.Output);
             Assert.DoesNotContain(config + "(14)", build.Output);
+            Assert.DoesNotContain(config + "(16)", build.Output);
 
             // The build stopped at the config step: nothing was compiled.
             Assert.False(File.Exists(_sandbox.Dll("Malformed")), "a DLL was built from a malformed config");

@@ -10,9 +10,10 @@ namespace NanoSecurity.Tests.Collectors
     /// </summary>
     public class ConnectionCachePropertyTests
     {
-        // Capacity (small, to hit the full cache often), filter flags, and one int per operation.
-        private static readonly Gen<(int, int, int[])> Scenarios =
-            Gen.Select(Gen.Int[0, 6], Gen.Int[0, 15], Gen.Int.Array[0, 300]);
+        // Capacity (small, to hit the full cache often), refused-flow budget (small, to pass it
+        // often), filter flags, and one int per operation.
+        private static readonly Gen<(int, int, int, int[])> Scenarios =
+            Gen.Select(Gen.Int[0, 6], Gen.Int[0, 4], Gen.Int[0, 15], Gen.Int.Array[0, 300]);
 
         private static readonly uint[] Ipv4Locals = { 0xC0A80102, 0xC0A80103, 0xE0000001, 0xFFFFFFFF };
         private static readonly uint[] Ipv4Remotes = { 0x08080808, 0xEF010101 };
@@ -35,12 +36,13 @@ namespace NanoSecurity.Tests.Collectors
         [Fact]
         public void Ipv4CacheMatchesModel()
         {
-            Scenarios.Sample((capacity, filterBits, operations) =>
+            Scenarios.Sample((capacity, budget, filterBits, operations) =>
             {
                 FlowFilter filter = MakeFilter(filterBits);
-                var cache = new Ipv4ConnectionCache(capacity, filter);
+                var cache = new Ipv4ConnectionCache(capacity, budget, filter);
                 var model = new FlowModel<(uint Local, uint Remote, ushort LocalPort, ushort RemotePort, TransportProtocol Protocol)>(
                     capacity,
+                    budget,
                     k => Ipv4FlowTable.Hash(k.Protocol, k.Local, k.LocalPort, k.Remote, k.RemotePort));
 
                 foreach (int operation in operations)
@@ -69,12 +71,13 @@ namespace NanoSecurity.Tests.Collectors
         [Fact]
         public void Ipv6CacheMatchesModel()
         {
-            Scenarios.Sample((capacity, filterBits, operations) =>
+            Scenarios.Sample((capacity, budget, filterBits, operations) =>
             {
                 FlowFilter filter = MakeFilter(filterBits);
-                var cache = new Ipv6ConnectionCache(capacity, filter);
+                var cache = new Ipv6ConnectionCache(capacity, budget, filter);
                 var model = new FlowModel<(UInt128 Local, UInt128 Remote, ushort LocalPort, ushort RemotePort, TransportProtocol Protocol)>(
                     capacity,
+                    budget,
                     k => Ipv6FlowTable.Hash(
                         k.Protocol,
                         (uint)(k.Local >> 96), (uint)(k.Local >> 64), (uint)(k.Local >> 32), (uint)k.Local, k.LocalPort,
@@ -137,7 +140,7 @@ namespace NanoSecurity.Tests.Collectors
                 AssertFlow(model.Flows[key], table.Direction(i), table.BytesIn(i), table.BytesOut(i), table.HitCount(i));
             }
 
-            AssertDrops(model, table.DroppedFlows, table.DroppedPackets);
+            AssertDrops(model, table);
             model.Reset();
             if (clear)
             {
@@ -164,7 +167,7 @@ namespace NanoSecurity.Tests.Collectors
                 AssertFlow(model.Flows[key], table.Direction(i), table.BytesIn(i), table.BytesOut(i), table.HitCount(i));
             }
 
-            AssertDrops(model, table.DroppedFlows, table.DroppedPackets);
+            AssertDrops(model, table);
             model.Reset();
             if (clear)
             {
@@ -180,13 +183,20 @@ namespace NanoSecurity.Tests.Collectors
             Assert.Equal(expected.Hits, hits);
         }
 
-        private static void AssertDrops<TKey>(FlowModel<TKey> model, int droppedFlows, long droppedPackets)
+        private static void AssertDrops<TKey>(FlowModel<TKey> model, FlowTable table)
         {
-            Assert.Equal(model.DroppedPackets, droppedPackets);
-            // Refused flows are told apart by fingerprint: exact per fingerprint, never above the truth.
-            Assert.Equal(model.RefusedFingerprints.Count, droppedFlows);
-            Assert.True(droppedFlows <= model.RefusedKeys.Count);
-            Assert.Equal(model.RefusedKeys.Count > 0, droppedFlows > 0);
+            Assert.Equal(model.DroppedPackets, table.DroppedPackets);
+
+            // Exact up to the budget; past it the rest are told apart by fingerprint, never above the truth.
+            Assert.Equal(model.Kept.Count + model.RefusedFingerprints.Count, table.DroppedFlows);
+            Assert.Equal(model.BeyondBudget, table.DroppedFlowsIsLowerBound);
+            Assert.True(table.DroppedFlows <= model.RefusedKeys.Count);
+            if (!model.BeyondBudget)
+            {
+                Assert.Equal(model.RefusedKeys.Count, table.DroppedFlows);
+            }
+
+            Assert.Equal(model.RefusedKeys.Count > 0, table.DroppedFlows > 0);
         }
 
         /// <summary>One operation decoded from a random int.</summary>
@@ -234,12 +244,14 @@ namespace NanoSecurity.Tests.Collectors
         private sealed class FlowModel<TKey>
         {
             private readonly int _capacity;
+            private readonly int _budget;
             private readonly int _buckets;
             private readonly Func<TKey, uint> _hash;
 
-            public FlowModel(int capacity, Func<TKey, uint> hash)
+            public FlowModel(int capacity, int budget, Func<TKey, uint> hash)
             {
                 _capacity = capacity;
+                _budget = budget;
                 _buckets = FlowTable.BucketCount(capacity);
                 _hash = hash;
             }
@@ -250,7 +262,13 @@ namespace NanoSecurity.Tests.Collectors
 
             public HashSet<TKey> RefusedKeys { get; } = new HashSet<TKey>();
 
+            /// <summary>The first refused flows, up to the budget: counted exactly.</summary>
+            public HashSet<TKey> Kept { get; } = new HashSet<TKey>();
+
+            /// <summary>Fingerprint bits of the refused flows past the budget.</summary>
             public HashSet<uint> RefusedFingerprints { get; } = new HashSet<uint>();
+
+            public bool BeyondBudget { get; private set; }
 
             public long DroppedPackets { get; private set; }
 
@@ -264,7 +282,11 @@ namespace NanoSecurity.Tests.Collectors
                     {
                         DroppedPackets++;
                         RefusedKeys.Add(key);
-                        RefusedFingerprints.Add(FlowTable.FingerprintSlot(_hash(key), _buckets));
+                        if (!Kept.Contains(key) && !(Kept.Count < _budget && Kept.Add(key)))
+                        {
+                            BeyondBudget = true;
+                            RefusedFingerprints.Add(FlowTable.FingerprintSlot(_hash(key), _buckets));
+                        }
                         return false;
                     }
 
@@ -291,7 +313,9 @@ namespace NanoSecurity.Tests.Collectors
                 Order.Clear();
                 Flows.Clear();
                 RefusedKeys.Clear();
+                Kept.Clear();
                 RefusedFingerprints.Clear();
+                BeyondBudget = false;
                 DroppedPackets = 0;
             }
         }

@@ -55,10 +55,15 @@ namespace NanoSecurity.Tests.Simulation
         internal long FlowsRefused;
 
         /// <summary>
-        /// The same, counted the way the module counts it (one bit of a hash fingerprint map per
-        /// refused flow, FlowTable.Refuse): what DroppedEventsStatistics should say.
+        /// The same, counted the way the module counts it (per table, the first
+        /// ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS distinct refused flows exactly, the
+        /// rest by one bit of a hash fingerprint map each, FlowTable.Claim): what
+        /// DroppedEventsStatistics should say.
         /// </summary>
         internal long FlowsRefusedByFingerprint;
+
+        /// <summary>Tables that refused more distinct flows than the budget keeps: their count is a lower bound.</summary>
+        internal long TablesBeyondRefusedBudget;
 
         /// <summary>
         /// Refused flows (per table) that had been counted in an earlier table: established
@@ -368,7 +373,11 @@ namespace NanoSecurity.Tests.Simulation
                 }
 
                 _recording.Refused.Add(key);
-                _recording.RefusedSlots.Add(FlowTable.FingerprintSlot(Hash(key), _buckets));
+                if (!_recording.Kept.Contains(key) && !(_recording.Kept.Count < AscPortConfig.CollectorNetworkActivityMaxRefusedFlows && _recording.Kept.Add(key)))
+                {
+                    _recording.BeyondBudget = true;
+                    _recording.RefusedSlots.Add(FlowTable.FingerprintSlot(Hash(key), _buckets));
+                }
                 if (_seenBefore.Contains(key) || (_spilled != null && _spilled.Counted.Contains(key)))
                 {
                     _recording.RefusedEstablished.Add(key);
@@ -400,7 +409,8 @@ namespace NanoSecurity.Tests.Simulation
                 Totals.TablesWritten++;
                 Totals.FlowIntervalsCounted += table.Counted.Count;
                 Totals.FlowsRefused += table.Refused.Count;
-                Totals.FlowsRefusedByFingerprint += table.RefusedSlots.Count;
+                Totals.FlowsRefusedByFingerprint += table.Kept.Count + table.RefusedSlots.Count;
+                Totals.TablesBeyondRefusedBudget += table.BeyondBudget ? 1 : 0;
                 Totals.EstablishedFlowsRefused += table.RefusedEstablished.Count;
                 _seenBefore.UnionWith(table.Counted);
                 table.Clear();
@@ -430,7 +440,13 @@ namespace NanoSecurity.Tests.Simulation
 
             internal HashSet<FlowKey> Refused { get; } = new HashSet<FlowKey>();
 
+            /// <summary>The refused flows the table keeps the keys of, up to the budget.</summary>
+            internal HashSet<FlowKey> Kept { get; } = new HashSet<FlowKey>();
+
+            /// <summary>Fingerprint bits of the refused flows past the budget.</summary>
             internal HashSet<uint> RefusedSlots { get; } = new HashSet<uint>();
+
+            internal bool BeyondBudget { get; set; }
 
             /// <summary>Refused flows counted in an earlier table (or in the one set aside).</summary>
             internal HashSet<FlowKey> RefusedEstablished { get; } = new HashSet<FlowKey>();
@@ -439,7 +455,9 @@ namespace NanoSecurity.Tests.Simulation
             {
                 Counted.Clear();
                 Refused.Clear();
+                Kept.Clear();
                 RefusedSlots.Clear();
+                BeyondBudget = false;
                 RefusedEstablished.Clear();
             }
         }

@@ -32,6 +32,11 @@ namespace NanoSecurity
         private bool _spillWhenFull;
         private bool _suspended;
 
+        // What the collector read from the tables it took: only it writes these, under Sync.
+        private long _droppedPackets;
+        private long _droppedFlows;
+        private bool _droppedFlowsIsLowerBound;
+
         private protected ConnectionCache(int capacity, FlowFilter filter, FlowTable first, FlowTable second)
         {
             if (filter == null)
@@ -56,6 +61,53 @@ namespace NanoSecurity
                 lock (Sync)
                 {
                     return _recording.Count;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Packets refused because they started a flow while the cache was full, over all the
+        /// collections so far: exact.
+        /// </summary>
+        public long DroppedPackets
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _droppedPackets;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Distinct flows those packets belonged to, summed over the collections so far (a flow
+        /// refused in two collection intervals counts twice): what DroppedEventsStatistics
+        /// reports. Exact while <see cref="DroppedFlowsIsLowerBound"/> is false.
+        /// </summary>
+        public long DroppedFlows
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _droppedFlows;
+                }
+            }
+        }
+
+        /// <summary>
+        /// True once an interval refused more distinct flows than the refused-flow budget of
+        /// asc_port.config (<c>ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS</c>) keeps:
+        /// <see cref="DroppedFlows"/> is then a lower bound.
+        /// </summary>
+        public bool DroppedFlowsIsLowerBound
+        {
+            get
+            {
+                lock (Sync)
+                {
+                    return _droppedFlowsIsLowerBound;
                 }
             }
         }
@@ -188,6 +240,17 @@ namespace NanoSecurity
         {
             _standby = StandbyTaken;
             return _collected;
+        }
+
+        /// <summary>Adds the drops of a table the collector took to the cache's totals.</summary>
+        internal void AccountDrops(FlowTable taken)
+        {
+            lock (Sync)
+            {
+                _droppedPackets += taken.DroppedPackets;
+                _droppedFlows += taken.DroppedFlows;
+                _droppedFlowsIsLowerBound |= taken.DroppedFlowsIsLowerBound;
+            }
         }
 
         /// <summary>

@@ -8,6 +8,13 @@ namespace NanoSecurity
     /// indexes 0..<see cref="Count"/>-1 in the order they were first seen.
     /// </summary>
     /// <remarks>
+    /// The keys of refused flows are kept too, up to a fixed budget, at the indexes after the
+    /// capacity and on the same hash chains: one lookup tells a known flow, a refused one already
+    /// counted and a new one apart, so distinct refused flows are counted exactly up to the
+    /// budget. Beyond it they are told apart by one bit per hash fingerprint, which makes
+    /// <see cref="DroppedFlows"/> a lower bound (<see cref="DroppedFlowsIsLowerBound"/>).
+    /// </remarks>
+    /// <remarks>
     /// Everything is an array sized once, and chains are indexes rather than objects, so that
     /// recording allocates nothing. Not thread-safe: the owning cache serializes recording under
     /// its lock, and only the collector touches a table once it is swapped out.
@@ -17,13 +24,13 @@ namespace NanoSecurity
         /// <summary>Ends a chain; also marks an empty bucket.</summary>
         private protected const int End = -1;
 
+        private readonly int _capacity;
+        private readonly int _refusedBudget;
         private readonly int[] _heads;
         private readonly int[] _next;
 
-        // A refused flow cannot be stored (the table is full), so distinct refused flows are told
-        // apart by one bit per hash fingerprint: flows that share a bit count once, which makes
-        // DroppedFlows a lower bound, exact unless fingerprints collide. 32 bits per bucket keeps
-        // collisions rare for the cost of one more int per bucket.
+        // Refused flows past the budget: flows that share a fingerprint bit count once. 32 bits
+        // per bucket of the capacity keep collisions rare for the cost of one int per bucket.
         private readonly int[] _refused;
         private readonly ushort[] _localPorts;
         private readonly ushort[] _remotePorts;
@@ -33,23 +40,27 @@ namespace NanoSecurity
         private readonly ulong[] _bytesOut;
         private readonly uint[] _hitCounts;
         private int _count;
+        private int _refusedKept;
+        private bool _beyondBudget;
         private int _droppedFlows;
         private long _droppedPackets;
 
-        private protected FlowTable(int capacity)
+        private protected FlowTable(int capacity, int refusedBudget)
         {
-            if (capacity < 0)
+            if (capacity < 0 || refusedBudget < 0)
             {
                 throw new System.ArgumentOutOfRangeException();
             }
 
-            int buckets = BucketCount(capacity);
-            _heads = new int[buckets];
-            _next = new int[capacity];
-            _refused = new int[buckets];
-            _localPorts = new ushort[capacity];
-            _remotePorts = new ushort[capacity];
-            _protocols = new TransportProtocol[capacity];
+            int keys = capacity + refusedBudget;
+            _capacity = capacity;
+            _refusedBudget = refusedBudget;
+            _heads = new int[BucketCount(keys)];
+            _next = new int[keys];
+            _refused = new int[BucketCount(capacity)];
+            _localPorts = new ushort[keys];
+            _remotePorts = new ushort[keys];
+            _protocols = new TransportProtocol[keys];
             _directions = new FlowDirection[capacity];
             _bytesIn = new ulong[capacity];
             _bytesOut = new ulong[capacity];
@@ -61,10 +72,16 @@ namespace NanoSecurity
         internal int Count => _count;
 
         /// <summary>True when a new flow would be refused.</summary>
-        internal bool IsFull => _count == _hitCounts.Length;
+        internal bool IsFull => _count == _capacity;
 
-        /// <summary>New flows refused because the table was full while it was recording (a lower bound, see above).</summary>
+        /// <summary>
+        /// Distinct new flows refused because the table was full while it was recording: exact
+        /// up to the refused-flow budget, a lower bound beyond it (see above).
+        /// </summary>
         internal int DroppedFlows => _droppedFlows;
+
+        /// <summary>True when more distinct flows were refused than the budget keeps: <see cref="DroppedFlows"/> is then a lower bound.</summary>
+        internal bool DroppedFlowsIsLowerBound => _beyondBudget;
 
         /// <summary>Packets of the refused flows.</summary>
         internal long DroppedPackets => _droppedPackets;
@@ -99,7 +116,13 @@ namespace NanoSecurity
             return (int)((long)capacity * 10 / 7) + 1;
         }
 
-        /// <summary>Bit of the refused-flow fingerprint map that a flow hash sets.</summary>
+        /// <summary>Keys a table stores: its flows, then the refused flows it keeps.</summary>
+        internal static int KeyCount(int capacity, int refusedBudget)
+        {
+            return capacity + refusedBudget;
+        }
+
+        /// <summary>Bit of the refused-flow fingerprint map that a flow hash sets (the map has <see cref="BucketCount"/> of the capacity words).</summary>
         internal static uint FingerprintSlot(uint hash, int bucketCount)
         {
             return hash % ((uint)bucketCount * 32);
@@ -134,7 +157,7 @@ namespace NanoSecurity
         internal void Clear()
         {
             // Work is skipped for the parts already empty, so clearing a clear table costs two tests.
-            if (_count != 0)
+            if (_count != 0 || _droppedPackets != 0)
             {
                 ResetHeads();
                 _count = 0;
@@ -142,7 +165,13 @@ namespace NanoSecurity
 
             if (_droppedPackets != 0)
             {
-                System.Array.Clear(_refused, 0, _refused.Length);
+                if (_beyondBudget)
+                {
+                    System.Array.Clear(_refused, 0, _refused.Length);
+                    _beyondBudget = false;
+                }
+
+                _refusedKept = 0;
                 _droppedFlows = 0;
                 _droppedPackets = 0;
             }
@@ -167,8 +196,10 @@ namespace NanoSecurity
         }
 
         /// <summary>
-        /// Stores a new flow and chains it under its hash; the caller then stores its addresses.
-        /// Returns <see cref="End"/>, counting the packet as dropped, when the table is full.
+        /// Stores a new flow's key and chains it under its hash; the caller then stores its
+        /// addresses and calls <see cref="AddPacket"/>. When the table is full the key goes to the
+        /// refused flows kept (counted once, its packets as dropped), or, past the budget, its
+        /// packet is counted as dropped here and <see cref="End"/> returned.
         /// </summary>
         /// <remarks>
         /// Callers look the flow up before claiming, so known flows keep counting once the table
@@ -176,29 +207,47 @@ namespace NanoSecurity
         /// </remarks>
         private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, ushort localPort, ushort remotePort)
         {
-            if (_count == _hitCounts.Length)
+            int i = _count;
+            if (i != _capacity)
             {
-                Refuse(hash);
+                _count = i + 1;
+                _directions[i] = direction;
+                _bytesIn[i] = 0;
+                _bytesOut[i] = 0;
+                _hitCounts[i] = 0;
+            }
+            else if (_refusedKept != _refusedBudget)
+            {
+                i += _refusedKept++;
+                _droppedFlows++;
+            }
+            else
+            {
+                RefuseBeyondBudget(hash);
                 return End;
             }
 
-            int i = _count++;
             _localPorts[i] = localPort;
             _remotePorts[i] = remotePort;
             _protocols[i] = protocol;
-            _directions[i] = direction;
-            _bytesIn[i] = 0;
-            _bytesOut[i] = 0;
-            _hitCounts[i] = 0;
             uint bucket = hash % (uint)_heads.Length;
             _next[i] = _heads[bucket];
             _heads[bucket] = i;
             return i;
         }
 
-        /// <summary>Counts one packet of flow <paramref name="i"/>.</summary>
-        private protected void AddPacket(int i, FlowDirection direction, int bytes)
+        /// <summary>
+        /// Counts one packet of the flow at <paramref name="i"/>: into its totals, or as dropped
+        /// when it is a refused flow. Returns false for a refused flow.
+        /// </summary>
+        private protected bool AddPacket(int i, FlowDirection direction, int bytes)
         {
+            if (i >= _capacity)
+            {
+                _droppedPackets++;
+                return false;
+            }
+
             if (direction == FlowDirection.In)
             {
                 _bytesIn[i] += (ulong)bytes;
@@ -212,12 +261,15 @@ namespace NanoSecurity
             {
                 _hitCounts[i]++;
             }
+
+            return true;
         }
 
-        private void Refuse(uint hash)
+        private void RefuseBeyondBudget(uint hash)
         {
             _droppedPackets++;
-            uint slot = FingerprintSlot(hash, _heads.Length);
+            _beyondBudget = true;
+            uint slot = FingerprintSlot(hash, _refused.Length);
             int word = (int)(slot >> 5);
             int bit = 1 << (int)(slot & 31);
             if ((_refused[word] & bit) == 0)

@@ -12,7 +12,13 @@ namespace NanoSecurity
         private const uint LimitedBroadcast = 0xFFFFFFFF;
 
         internal Ipv4ConnectionCache(int capacity, FlowFilter filter)
-            : base(capacity, filter, new Ipv4FlowTable(capacity), new Ipv4FlowTable(capacity))
+            : this(capacity, AscPortConfig.CollectorNetworkActivityMaxRefusedFlows, filter)
+        {
+        }
+
+        /// <summary>A cache whose tables each count up to <paramref name="refusedBudget"/> distinct refused flows exactly.</summary>
+        internal Ipv4ConnectionCache(int capacity, int refusedBudget, FlowFilter filter)
+            : base(capacity, filter, new Ipv4FlowTable(capacity, refusedBudget), new Ipv4FlowTable(capacity, refusedBudget))
         {
         }
 

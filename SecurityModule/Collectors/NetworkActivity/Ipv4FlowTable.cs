@@ -9,11 +9,17 @@ namespace NanoSecurity
         private readonly uint[] _localAddresses;
         private readonly uint[] _remoteAddresses;
 
+        /// <summary>A table that keeps up to asc_port.config's refused-flow budget of refused flows.</summary>
         internal Ipv4FlowTable(int capacity)
-            : base(capacity)
+            : this(capacity, AscPortConfig.CollectorNetworkActivityMaxRefusedFlows)
         {
-            _localAddresses = new uint[capacity];
-            _remoteAddresses = new uint[capacity];
+        }
+
+        internal Ipv4FlowTable(int capacity, int refusedBudget)
+            : base(capacity, refusedBudget)
+        {
+            _localAddresses = new uint[KeyCount(capacity, refusedBudget)];
+            _remoteAddresses = new uint[KeyCount(capacity, refusedBudget)];
         }
 
         /// <summary>Local address of flow <paramref name="i"/>, first octet in the most significant byte.</summary>
@@ -32,8 +38,8 @@ namespace NanoSecurity
         }
 
         /// <summary>
-        /// Counts one packet. Returns false when the flow is new and the table is full; the packet
-        /// is then counted as dropped.
+        /// Counts one packet. Returns false when the flow is not in the table and the table is
+        /// full; the packet is then counted as dropped.
         /// </summary>
         internal bool Record(FlowDirection direction, TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort, int bytes)
         {
@@ -59,8 +65,7 @@ namespace NanoSecurity
                 _remoteAddresses[i] = remoteAddress;
             }
 
-            AddPacket(i, direction, bytes);
-            return true;
+            return AddPacket(i, direction, bytes);
         }
     }
 }

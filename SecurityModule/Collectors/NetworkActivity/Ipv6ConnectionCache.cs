@@ -11,7 +11,13 @@ namespace NanoSecurity
         private const byte MulticastPrefix = 0xFF;
 
         internal Ipv6ConnectionCache(int capacity, FlowFilter filter)
-            : base(capacity, filter, new Ipv6FlowTable(capacity), new Ipv6FlowTable(capacity))
+            : this(capacity, AscPortConfig.CollectorNetworkActivityMaxRefusedFlows, filter)
+        {
+        }
+
+        /// <summary>A cache whose tables each count up to <paramref name="refusedBudget"/> distinct refused flows exactly.</summary>
+        internal Ipv6ConnectionCache(int capacity, int refusedBudget, FlowFilter filter)
+            : base(capacity, filter, new Ipv6FlowTable(capacity, refusedBudget), new Ipv6FlowTable(capacity, refusedBudget))
         {
         }
 

@@ -13,11 +13,17 @@ namespace NanoSecurity
         private readonly uint[] _localAddresses;
         private readonly uint[] _remoteAddresses;
 
+        /// <summary>A table that keeps up to asc_port.config's refused-flow budget of refused flows.</summary>
         internal Ipv6FlowTable(int capacity)
-            : base(capacity)
+            : this(capacity, AscPortConfig.CollectorNetworkActivityMaxRefusedFlows)
         {
-            _localAddresses = new uint[capacity * WordsPerAddress];
-            _remoteAddresses = new uint[capacity * WordsPerAddress];
+        }
+
+        internal Ipv6FlowTable(int capacity, int refusedBudget)
+            : base(capacity, refusedBudget)
+        {
+            _localAddresses = new uint[KeyCount(capacity, refusedBudget) * WordsPerAddress];
+            _remoteAddresses = new uint[KeyCount(capacity, refusedBudget) * WordsPerAddress];
         }
 
         /// <summary>Copies the 16-byte local address of flow <paramref name="i"/>, network order.</summary>
@@ -52,8 +58,8 @@ namespace NanoSecurity
 
         /// <summary>
         /// Counts one packet; the 16-byte addresses are read at the offsets and copied, never kept.
-        /// Returns false when the flow is new and the table is full; the packet is then counted as
-        /// dropped. The caller has checked the arrays.
+        /// Returns false when the flow is not in the table and the table is full; the packet is
+        /// then counted as dropped. The caller has checked the arrays.
         /// </summary>
         internal bool Record(FlowDirection direction, TransportProtocol protocol, byte[] localAddress, int localOffset, ushort localPort, byte[] remoteAddress, int remoteOffset, ushort remotePort, int bytes)
         {
@@ -108,8 +114,7 @@ namespace NanoSecurity
                 _remoteAddresses[w + 3] = remote3;
             }
 
-            AddPacket(i, direction, bytes);
-            return true;
+            return AddPacket(i, direction, bytes);
         }
 
         private static uint ReadWord(byte[] source, int offset)

@@ -123,11 +123,13 @@ namespace NanoSecurity
 
             if (v4 != null)
             {
+                _ipv4.AccountDrops(v4);
                 _ipv4.Release();
             }
 
             if (v6 != null)
             {
+                _ipv6.AccountDrops(v6);
                 _ipv6.Release();
             }
         }
