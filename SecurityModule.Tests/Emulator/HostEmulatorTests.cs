@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using NanoSecurity.Testing;
 using NanoSecurity.Tests.Build;
 using NanoSecurity.Tests.Twin;
+using NanoSecurity.Tests.Support;
 using Xunit;
 
 namespace NanoSecurity.Tests.Emulator
@@ -69,7 +70,7 @@ namespace NanoSecurity.Tests.Emulator
     /// <summary>The same run against an external broker: mosquitto over TLS, with --connection-string and --ca.</summary>
     public sealed class HostEmulatorExternalBrokerTests
     {
-        [Fact]
+        [MosquittoFact]
         public async Task AConnectionStringRunDeliversTheMessagesToASubscriber()
         {
             const string Device = "emulator-e2e";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NanoSecurity.Host;
 using NanoSecurity.Testing;
+using NanoSecurity.Tests.Support;
 using Xunit;
 
 namespace NanoSecurity.Tests.Transport.Session
@@ -54,7 +55,7 @@ namespace NanoSecurity.Tests.Transport.Session
                 .Select(f => f.GetProperty("RemoteAddress").GetString() + "/" + f.GetProperty("RemotePort").GetString())
                 .ToHashSet();
 
-        [Fact]
+        [MosquittoFact]
         public async Task MessagesReachASubscriberOverTlsWithTheSecurityProperties()
         {
             await using MqttTestSubscriber subscriber = await Subscribe();
@@ -72,7 +73,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.Contains("10.0.0.1/8", FlowKeys(received));
         }
 
-        [Fact]
+        [MosquittoFact]
         public void AWrongCaFailsTheTlsHandshakeWithAClearError()
         {
             using var h = NewModule(_certificates.WriteUnrelatedCaFile());
@@ -89,7 +90,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.NotEqual(SecurityModuleState.Active, h.Module.State);
         }
 
-        [Fact]
+        [MosquittoFact]
         public async Task EveryMessageSurvivesBrokerRestarts()
         {
             await using MqttTestSubscriber subscriber = await Subscribe("restart-subscriber");
@@ -126,7 +127,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.Empty(EventsOf(subscriber.Messages, "DroppedEventsStatistics"));
         }
 
-        [Fact]
+        [MosquittoFact]
         public async Task CrossingTheCacheBudgetReportsExactlyWhatWasDropped()
         {
             await using MqttTestSubscriber subscriber = await Subscribe("budget-subscriber");
