@@ -128,10 +128,21 @@ namespace NanoSecurity.Testing
             }
         }
 
+        /// <summary>Why there is no mosquitto to run, and how to install it.</summary>
+        public const string NotInstalledMessage =
+            "mosquitto is not installed (neither /usr/sbin/mosquitto nor on PATH). "
+            + "Install it with 'apt-get install -y mosquitto' (as root), or run 'bash .ci/run', which installs it.";
+
+        /// <summary>Whether <see cref="FindExecutable"/> finds mosquitto here.</summary>
+        public static bool IsInstalled => TryFindExecutable() != null;
+
         /// <summary>Finds mosquitto: /usr/sbin/mosquitto (Debian's package), then PATH.</summary>
         /// <returns>The executable's path.</returns>
-        /// <exception cref="InvalidOperationException">Not installed; the message says how to install it.</exception>
-        public static string FindExecutable()
+        /// <exception cref="InvalidOperationException">Not installed; the message says how to install it (<see cref="NotInstalledMessage"/>).</exception>
+        public static string FindExecutable() =>
+            TryFindExecutable() ?? throw new InvalidOperationException(NotInstalledMessage);
+
+        private static string? TryFindExecutable()
         {
             const string debian = "/usr/sbin/mosquitto";
             if (File.Exists(debian))
@@ -152,9 +163,7 @@ namespace NanoSecurity.Testing
                 }
             }
 
-            throw new InvalidOperationException(
-                "mosquitto is not installed (neither /usr/sbin/mosquitto nor on PATH). "
-                + "Install it with 'apt-get install -y mosquitto' (as root), or run 'bash .ci/run', which installs it.");
+            return null;
         }
 
         /// <summary>

@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using System.Threading;
 using NanoSecurity.Testing;
 
@@ -58,7 +61,7 @@ namespace NanoSecurity.HostEmulator
                 }
                 catch (ArgumentException e)
                 {
-                    throw new StartupException($"--twin {file}: {Reason(e)}");
+                    throw new StartupException($"--twin {file}: {StartupException.Reason(e)}");
                 }
 
                 _desiredLine = $"version {DesiredVersion()} from {Path.GetFileName(file)}: {Describe(JsonNode.Parse(_fileText)!.AsObject())}";
@@ -188,9 +191,26 @@ namespace NanoSecurity.HostEmulator
             };
         }
 
-        /// <summary>The broker's refusal without the " (Parameter '…')" that names its own argument.</summary>
-        private static string Reason(ArgumentException e) =>
-            e.ParamName == null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+        /// <summary>
+        /// "not valid JSON at line 3, column 8: …": System.Text.Json counts lines and bytes from 0 and
+        /// may quote the offending text with its line breaks; a person counts lines and characters from 1
+        /// and reads an error as one line.
+        /// </summary>
+        private static string NotJson(JsonException e, string text)
+        {
+            string reason = Regex.Replace(e.Message, @"\s*(Path: \S* \| )?LineNumber: \d+ \| BytePositionInLine: \d+\.?\s*$", string.Empty);
+            reason = reason.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
+            if (e.LineNumber is not long line || e.BytePositionInLine is not long bytes)
+            {
+                return "not valid JSON: " + reason;
+            }
+
+            string[] lines = text.Split('\n');
+            string lineText = line < lines.Length ? lines[line] : string.Empty;
+            byte[] lineBytes = Encoding.UTF8.GetBytes(lineText);
+            int column = Encoding.UTF8.GetCharCount(lineBytes, 0, (int)Math.Min(bytes, lineBytes.Length)) + 1;
+            return string.Create(CultureInfo.InvariantCulture, $"not valid JSON at line {line + 1}, column {column}: {reason}");
+        }
 
         /// <summary>Why a document cannot be the desired properties; null when it can.</summary>
         private static string? CheckDocument(string text)
@@ -202,7 +222,7 @@ namespace NanoSecurity.HostEmulator
             }
             catch (JsonException e)
             {
-                return "not valid JSON: " + e.Message;
+                return NotJson(e, text);
             }
 
             if (root is not JsonObject document)
@@ -281,7 +301,7 @@ namespace NanoSecurity.HostEmulator
             }
             catch (ArgumentException e)
             {
-                NotPushed(file, Reason(e));
+                NotPushed(file, StartupException.Reason(e));
                 return;
             }
 

@@ -317,9 +317,13 @@ namespace NanoSecurity.HostEmulator
             {
                 return new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = caFile });
             }
-            catch (Exception e) when (e is IOException || e is ArgumentException)
+            catch (IOException e)
             {
                 throw new StartupException(e.Message);
+            }
+            catch (ArgumentException e)
+            {
+                throw new StartupException(StartupException.Reason(e));
             }
         }
 

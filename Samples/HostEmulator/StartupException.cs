@@ -9,5 +9,12 @@ namespace NanoSecurity.HostEmulator
             : base(message)
         {
         }
+
+        /// <summary>
+        /// An argument error's message without the " (Parameter '…')" that .NET appends: the
+        /// parameter is the library's, not anything the user typed.
+        /// </summary>
+        public static string Reason(ArgumentException e) =>
+            e.ParamName == null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
     }
 }

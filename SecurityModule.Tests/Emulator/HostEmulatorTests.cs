@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using NanoSecurity.Testing;
 using NanoSecurity.Tests.Build;
 using NanoSecurity.Tests.Twin;
+using NanoSecurity.Tests.Support;
 using Xunit;
 
 namespace NanoSecurity.Tests.Emulator
@@ -69,7 +70,7 @@ namespace NanoSecurity.Tests.Emulator
     /// <summary>The same run against an external broker: mosquitto over TLS, with --connection-string and --ca.</summary>
     public sealed class HostEmulatorExternalBrokerTests
     {
-        [Fact]
+        [MosquittoFact]
         public async Task AConnectionStringRunDeliversTheMessagesToASubscriber()
         {
             const string Device = "emulator-e2e";
@@ -135,6 +136,42 @@ namespace NanoSecurity.Tests.Emulator
         }
     }
 
+    /// <summary>Start-up problems: each is one line on stderr with the prefix every usage error has, and exit code 2.</summary>
+    public sealed class HostEmulatorStartupErrorTests
+    {
+        [Fact]
+        public void ACaFileWithoutAPemCertificateIsNamedWithoutTheLibrarysParameter()
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "ca.txt");
+            File.WriteAllText(file, "not a certificate\n");
+            string key = Convert.ToBase64String(new byte[32]);
+            EmulatorRun run = EmulatorRun.Start(
+                "--no-ui", "--duration", "5", "--connection-string", $"HostName=localhost;DeviceId=d;SharedAccessKey={key}", "--ca", file);
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Equal("HostEmulator: The CA certificate file '" + file + "' holds no PEM certificate.\n", run.StandardError);
+            Assert.Equal(string.Empty, run.StandardOutput);
+        }
+
+        [Theory]
+        [InlineData("--bogus")]
+        [InlineData("--ca", "/nonexistent/ca.pem", "--connection-string", "HostName=localhost;DeviceId=d;SharedAccessKey=AAAA")]
+        [InlineData("--ca", "/nonexistent/ca.pem")]
+        [InlineData("--twin", "/nonexistent/twin.json")]
+        [InlineData("--json-out", "/proc/self/status/x")]
+        [InlineData("--connection-string", "DeviceId=d")]
+        public void EveryStartupErrorIsOneLineWithTheSamePrefix(params string[] arguments)
+        {
+            EmulatorRun run = EmulatorRun.Start(new[] { "--no-ui", "--duration", "5" }.Concat(arguments).ToArray());
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Matches(@"^HostEmulator: [^\n]+\n$", run.StandardError);
+            Assert.DoesNotContain("(Parameter '", run.StandardError);
+            Assert.Equal(string.Empty, run.StandardOutput);
+        }
+    }
+
     /// <summary>--twin: the embedded broker serves FILE as the module twin's desired properties and pushes its changes.</summary>
     public sealed class HostEmulatorTwinTests
     {
@@ -193,6 +230,23 @@ namespace NanoSecurity.Tests.Emulator
 
             Assert.True(run.ExitCode == 2, run.ToString());
             Assert.StartsWith("HostEmulator: --twin " + file + ": must hold a JSON object", run.StandardError.Trim());
+        }
+
+        [Theory]
+        [InlineData("{\n  \"a\": 1,\n  \"b\": x\n}\n", "not valid JSON at line 3, column 8: 'x' is an invalid start of a value.")]
+        [InlineData("{\"é\": x}", "not valid JSON at line 1, column 7: 'x' is an invalid start of a value.")]
+        [InlineData("{\"a\": tru\n}", "not valid JSON at line 1, column 10: 'tru\\n}' is an invalid JSON literal. Expected the literal 'true'.")]
+        [InlineData("{\n  \"a\": 1,\n", "not valid JSON at line 3, column 1: Expected start of a property name or value, but instead reached end of data.")]
+        public void ATwinFileThatIsNotJsonNamesTheLineAndColumnFrom1OnOneLine(string content, string expected)
+        {
+            using var folder = new TemporaryFolder();
+            string file = Path.Combine(folder.Path, "twin.json");
+            File.WriteAllText(file, content);
+            EmulatorRun run = EmulatorRun.Start("--no-ui", "--duration", "5", "--twin", file);
+
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Equal("HostEmulator: --twin " + file + ": " + expected + "\n", run.StandardError);
+            Assert.Equal(string.Empty, run.StandardOutput);
         }
 
         [Fact]

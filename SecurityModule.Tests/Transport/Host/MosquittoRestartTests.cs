@@ -1,6 +1,7 @@
 using MQTTnet;
 using MQTTnet.Protocol;
 using NanoSecurity.Testing;
+using NanoSecurity.Tests.Support;
 using Xunit;
 
 namespace NanoSecurity.Tests.Transport.Host
@@ -10,7 +11,7 @@ namespace NanoSecurity.Tests.Transport.Host
     {
         private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-        [Fact]
+        [MosquittoFact]
         public async Task APersistentSubscriberKeepsReceivingQos1MessagesAcrossBrokerRestarts()
         {
             using var broker = MosquittoBroker.StartNew(new MosquittoBrokerOptions { UseTls = true });
@@ -52,7 +53,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Contains(received, m => m.Topic == "agent/security/3");
         }
 
-        [Fact]
+        [MosquittoFact]
         public void StopFreesThePortAndStartTakesItAgain()
         {
             using var broker = MosquittoBroker.StartNew();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Authentication;
 using NanoSecurity.Host;
+using NanoSecurity.Tests.Support;
 using Xunit;
 
 namespace NanoSecurity.Tests.Transport.Host
@@ -18,7 +19,7 @@ namespace NanoSecurity.Tests.Transport.Host
 
         public TlsNetworkChannelTests(MosquittoFixture brokers) => _brokers = brokers;
 
-        [Fact]
+        [MosquittoFact]
         public void TlsWithTheRightCaConnectsAndExchangesMqttPackets()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = _brokers.Certificates.CaCertificateFile });
@@ -33,7 +34,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(RawMqtt.PingResponse, RawMqtt.ReadExactly(channel, 2));
         }
 
-        [Fact]
+        [MosquittoFact]
         public void AReadWithNothingPendingReturnsZeroAfterTheTimeoutAndTheStreamStillWorks()
         {
             using var channel = ConnectedTls();
@@ -52,7 +53,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.True(channel.IsConnected);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void BytesAreHandedOutInPiecesWhenTheCallerAsksForFewer()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = _brokers.Certificates.CaCertificateFile });
@@ -68,7 +69,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(ConnackAccepted, connack);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void TheServerNameLocalhostIsCheckedAgainstTheCertificate()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = _brokers.Certificates.CaCertificateFile });
@@ -77,7 +78,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(ConnackAccepted, RawMqtt.ReadExactly(channel, 4));
         }
 
-        [Fact]
+        [MosquittoFact]
         public void AServerCertificateFromAnotherCaFailsTheHandshakeWithAClearMessage()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = _brokers.WrongCaFile });
@@ -90,7 +91,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.False(channel.IsConnected);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void WithoutAnyCaFileTheSystemStoreRefusesTheTestCa()
         {
             using var channel = new TlsNetworkChannel();
@@ -100,7 +101,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Contains("not trusted by the system certificate store", error.Message);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void PlaintextIsRefusedUnlessAllowed()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { CaCertificateFile = _brokers.Certificates.CaCertificateFile });
@@ -111,7 +112,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.False(channel.IsConnected);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void PlaintextWorksAgainstAPlainListenerWhenAllowed()
         {
             using var channel = new TlsNetworkChannel(new TlsChannelOptions { AllowPlaintext = true });
@@ -135,7 +136,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Contains("loopback", error.Message);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void OneThreadReadsWhileAnotherWrites()
         {
             using var channel = ConnectedTls();
@@ -162,7 +163,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(pings * 2, received);
         }
 
-        [Fact]
+        [MosquittoFact]
         public void CloseMakesABlockedReadFailAndIsHarmlessTwice()
         {
             using var channel = ConnectedTls();
@@ -190,7 +191,7 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Throws<IOException>(() => channel.Write(RawMqtt.PingRequest, 0, 2));
         }
 
-        [Fact]
+        [MosquittoFact]
         public void TheServerClosingTheConnectionMakesReadThrowAndConnectWorksAgain()
         {
             using var channel = ConnectedTls();

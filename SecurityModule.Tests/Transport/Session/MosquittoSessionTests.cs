@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NanoSecurity.Host;
 using NanoSecurity.Testing;
+using NanoSecurity.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -64,7 +65,7 @@ namespace NanoSecurity.Tests.Transport.Session
                 .Select(f => f.GetProperty("RemoteAddress").GetString() + "/" + f.GetProperty("RemotePort").GetString())
                 .ToHashSet();
 
-        [Fact]
+        [MosquittoFact]
         public async Task MessagesReachASubscriberOverTlsWithTheSecurityProperties()
         {
             await using MqttTestSubscriber subscriber = await Subscribe();
@@ -82,7 +83,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.Contains("10.0.0.1/8", FlowKeys(received));
         }
 
-        [Fact]
+        [MosquittoFact]
         public void AWrongCaFailsTheTlsHandshakeWithAClearError()
         {
             using var h = NewModule(_certificates.WriteUnrelatedCaFile());
@@ -99,7 +100,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.NotEqual(SecurityModuleState.Active, h.Module.State);
         }
 
-        [Fact]
+        [MosquittoFact]
         public async Task EveryMessageSurvivesBrokerRestarts()
         {
             await using MqttTestSubscriber subscriber = await Subscribe("restart-subscriber");
@@ -136,7 +137,7 @@ namespace NanoSecurity.Tests.Transport.Session
             Assert.Empty(EventsOf(subscriber.Messages, "DroppedEventsStatistics"));
         }
 
-        [Fact]
+        [MosquittoFact]
         public async Task CrossingTheCacheBudgetReportsExactlyWhatWasDropped()
         {
             await using MqttTestSubscriber subscriber = await Subscribe("budget-subscriber");
