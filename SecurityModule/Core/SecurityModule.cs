@@ -16,8 +16,8 @@ namespace NanoSecurity
     /// </remarks>
     public sealed class SecurityModule : IDisposable
     {
-        /// <summary>The AgentVersion written in every message.</summary>
-        public const string AgentVersion = "0.1.0";
+        /// <summary>The AgentVersion written in every message: the release version of nanoSecurity.</summary>
+        public const string AgentVersion = ModuleVersion.Text;
 
         // Longest wait of the driving thread: the engine is re-asked at least this often.
         private const long MaxWait = 60 * 1000;
