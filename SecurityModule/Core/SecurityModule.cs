@@ -16,8 +16,8 @@ namespace NanoSecurity
     /// </remarks>
     public sealed class SecurityModule : IDisposable
     {
-        /// <summary>The AgentVersion written in every message.</summary>
-        public const string AgentVersion = "0.1.0";
+        /// <summary>The AgentVersion written in every message: the release version of nanoSecurity.</summary>
+        public const string AgentVersion = ModuleVersion.Text;
 
         /// <summary>How long <see cref="Stop()"/> lets the module's own session deliver what is cached.</summary>
         public const int DefaultStopDrainMilliseconds = 5000;
