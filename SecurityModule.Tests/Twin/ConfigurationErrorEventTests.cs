@@ -127,6 +127,8 @@ namespace NanoSecurity.Tests.Twin
             const int Total = 20_000;
 
             var accepted = new List<int>();
+            int collections = 0;
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             var adder = Task.Run(() =>
             {
                 for (int i = 0; i < Total; i++)
@@ -136,9 +138,15 @@ namespace NanoSecurity.Tests.Twin
                         accepted.Add(i);
                     }
 
-                    if (i % 64 == 0)
+                    if (i % 8 == 0)
                     {
-                        Thread.Yield();
+                        // Let a collection run between bursts, however the threads are scheduled,
+                        // so that adds and collections really interleave.
+                        int seen = Volatile.Read(ref collections);
+                        while (Volatile.Read(ref collections) == seen && !stop.IsCancellationRequested)
+                        {
+                            Thread.Yield();
+                        }
                     }
                 }
             });
@@ -146,6 +154,7 @@ namespace NanoSecurity.Tests.Twin
             while (!adder.IsCompleted)
             {
                 collector.Collect(writer);
+                Interlocked.Increment(ref collections);
             }
 
             await adder;
