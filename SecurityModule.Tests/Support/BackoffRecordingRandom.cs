@@ -46,29 +46,7 @@ namespace NanoSecurity.Tests
                 }
 
                 _ceilings.Add(ceiling);
-                Monitor.PulseAll(_gate);
                 return ceiling / _divisor;
-            }
-        }
-
-        /// <summary>Waits until <paramref name="count"/> draws were made; false after the timeout.</summary>
-        public bool WaitForDraws(int count, TimeSpan timeout)
-        {
-            DateTime end = DateTime.UtcNow + timeout;
-            lock (_gate)
-            {
-                while (_ceilings.Count < count)
-                {
-                    TimeSpan left = end - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero)
-                    {
-                        return false;
-                    }
-
-                    Monitor.Wait(_gate, left);
-                }
-
-                return true;
             }
         }
     }

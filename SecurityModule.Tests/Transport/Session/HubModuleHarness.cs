@@ -75,6 +75,23 @@ namespace NanoSecurity.Tests.Transport.Session
             Session.Wake();
         }
 
+        /// <summary>
+        /// Until <paramref name="done"/>, moves the fake clock on a second at a time and wakes the
+        /// module's driving thread (which ticks and wakes the session), as a device's clock would.
+        /// </summary>
+        public void TickUntil(Func<bool> done, TimeSpan timeout)
+        {
+            byte[] emptyPatch = "{}"u8.ToArray();
+            DateTime end = DateTime.UtcNow + timeout;
+            while (!done() && DateTime.UtcNow < end)
+            {
+                Clock.Advance(1_000);
+                Module.ApplyTwin(emptyPatch, 0, emptyPatch.Length, false);
+                Session.Wake();
+                Thread.Sleep(5);
+            }
+        }
+
         /// <summary>Records one outbound TCP flow with a distinct remote port.</summary>
         public void RecordFlow(int n, int bytes = 100)
         {
