@@ -6,3 +6,4 @@ using System.Runtime.CompilerServices;
 [assembly: AssemblyProduct("nanoSecurity")]
 [assembly: InternalsVisibleTo("SecurityModule.Tests")]
 [assembly: InternalsVisibleTo("SecurityModule.Benchmarks")]
+[assembly: InternalsVisibleTo("SecurityModule.DeviceTests")]
