@@ -118,6 +118,10 @@ namespace NanoSecurity.HostEmulator
             {
                 grid.AddRow("[grey]feed[/]", "[yellow]no /proc/net here: network activity is not fed (Linux only)[/]");
             }
+            else if (context.Feed.PollCount > 0 && !context.Feed.ByteCountsAvailable)
+            {
+                grid.AddRow("[grey]feed[/]", "[yellow]" + Markup.Escape(context.ByteCountsLine) + "[/]");
+            }
 
             return new Panel(grid)
             {
@@ -157,6 +161,7 @@ namespace NanoSecurity.HostEmulator
             table.AddRow("IPv4", Gauge(module.Ipv4Connections.Count, module.Ipv4Connections.Capacity), $"{module.Ipv4Connections.Count}/{module.Ipv4Connections.Capacity}");
             table.AddRow("IPv6", Gauge(module.Ipv6Connections.Count, module.Ipv6Connections.Capacity), $"{module.Ipv6Connections.Count}/{module.Ipv6Connections.Capacity}");
             table.AddRow("[grey]feed[/]", "[grey]/proc/net every 1 s[/]", $"[grey]{context.Feed.PollCount} polls, {context.Feed.FlowsSeen} flows[/]");
+            table.AddRow("[grey]bytes[/]", context.Feed.ByteCountsAvailable ? "[grey]TCP: sock_diag[/]" : "[yellow]unavailable[/]", string.Empty);
             return table;
         }
 
