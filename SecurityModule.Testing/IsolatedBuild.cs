@@ -34,7 +34,7 @@ namespace NanoSecurity.Testing
 
         /// <summary>
         /// Copies what building SecurityModule needs (the project without its bin/ and obj/,
-        /// build/, asc_port.config and the root files MSBuild and NuGet look up) into
+        /// build/, asc_port.config, the README the package carries and the root files MSBuild and NuGet look up) into
         /// <paramref name="destination"/> from the repository at <paramref name="root"/>, and returns the path of the copied project.
         /// </summary>
         public static string CopySecurityModule(string root, string destination)
@@ -47,6 +47,7 @@ namespace NanoSecurity.Testing
                 string name = Path.GetFileName(file);
                 if (name == "asc_port.config"
                     || name == "global.json"
+                    || name == "README.md"
                     || name.Equals("NuGet.config", StringComparison.OrdinalIgnoreCase)
                     || name.StartsWith("Directory.Build.", StringComparison.OrdinalIgnoreCase)
                     || name.StartsWith("Directory.Packages.", StringComparison.OrdinalIgnoreCase))

@@ -43,6 +43,11 @@ namespace NanoSecurity.HostEmulator
         /// <summary>Whether /proc/net exists, i.e. whether the activity feed sees anything.</summary>
         public bool ProcNetAvailable { get; init; }
 
+        /// <summary>Where the flows' byte counts come from, or why there are none (one line, no markup).</summary>
+        public string ByteCountsLine => Feed.ByteCountsAvailable
+            ? "TCP bytes from the kernel's per-socket counters (NETLINK_SOCK_DIAG), UDP 0"
+            : "byte counts unavailable (" + Feed.ByteCountsUnavailableReason + "): flows show 0 bytes";
+
         /// <summary>Monotonic time the module started.</summary>
         public long StartedAt { get; init; }
 
@@ -358,6 +363,10 @@ namespace NanoSecurity.HostEmulator
                     CultureInfo.InvariantCulture,
                     $"summary: {Count(totals.Messages, "message")}, {totals.Bytes} bytes, {Count(totals.BilledUnits, "billed 4 KB unit")}, {Count(totals.Flows, "flow")}, ran {context.Uptime.TotalSeconds:0} s"),
             };
+            if (context.ProcNetAvailable && !context.Feed.ByteCountsAvailable)
+            {
+                lines.Add("flows: " + context.ByteCountsLine);
+            }
 
             if (delivered != null)
             {

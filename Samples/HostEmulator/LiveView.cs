@@ -61,9 +61,47 @@ namespace NanoSecurity.HostEmulator
                 });
         }
 
+        // The full view, or the compact one when the terminal is too small for it (read at every redraw).
         private static IRenderable Render(EmulatorContext context)
         {
             IReadOnlyList<DecodedMessage> messages = context.Recorder.Messages;
+            int width = AnsiConsole.Profile.Width;
+            int height = AnsiConsole.Profile.Height;
+            return CompactLiveView.Fits(width, height)
+                ? CompactLiveView.Render(context, messages, width, height)
+                : RenderFull(context, messages);
+        }
+
+        /// <summary>The module state as coloured markup.</summary>
+        internal static string StateMarkup(SecurityModuleState state)
+        {
+            string colour = state switch
+            {
+                SecurityModuleState.Active => "green",
+                SecurityModuleState.Pending => "yellow",
+                _ => "red",
+            };
+            return $"[{colour} bold]{state}[/]";
+        }
+
+        /// <summary>How the run ends: "stops after N s" or "Ctrl+C to stop".</summary>
+        internal static string Ending(EmulatorContext context) => context.DurationSeconds is int d
+            ? string.Create(CultureInfo.InvariantCulture, $"stops after {d} s")
+            : "Ctrl+C to stop";
+
+        /// <summary>What the activity feed cannot do here (no /proc/net, no byte counts), or null.</summary>
+        internal static string? FeedProblem(EmulatorContext context)
+        {
+            if (!context.ProcNetAvailable)
+            {
+                return "no /proc/net here: network activity is not fed (Linux only)";
+            }
+
+            return context.Feed.PollCount > 0 && !context.Feed.ByteCountsAvailable ? context.ByteCountsLine : null;
+        }
+
+        private static IRenderable RenderFull(EmulatorContext context, IReadOnlyList<DecodedMessage> messages)
+        {
             return new Rows(
                 Header(context, messages),
                 new Columns(Collectors(context), Caches(context)).Collapse(),
@@ -75,23 +113,14 @@ namespace NanoSecurity.HostEmulator
         private static IRenderable Header(EmulatorContext context, IReadOnlyList<DecodedMessage> messages)
         {
             MessageTotals totals = MessageTotals.Of(messages);
-            SecurityModuleState state = context.Module.State;
-            string stateColour = state switch
-            {
-                SecurityModuleState.Active => "green",
-                SecurityModuleState.Pending => "yellow",
-                _ => "red",
-            };
-            string ending = context.DurationSeconds is int d
-                ? string.Create(CultureInfo.InvariantCulture, $"stops after {d} s")
-                : "Ctrl+C to stop";
+            string ending = Ending(context);
             string delivered = context.Delivered is int n ? $", [bold]{n}[/] delivered" : string.Empty;
             string invalid = totals.Invalid == 0
                 ? (totals.Messages == 0 ? string.Empty : " — [green]all valid[/]")
                 : $" — [red bold]{totals.Invalid} INVALID[/]";
 
             var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-            grid.AddRow("[grey]module[/]", $"[{stateColour} bold]{state}[/]  up {context.Uptime:hh\\:mm\\:ss}  ({Markup.Escape(ending)})");
+            grid.AddRow("[grey]module[/]", $"{StateMarkup(context.Module.State)}  up {context.Uptime:hh\\:mm\\:ss}  ({Markup.Escape(ending)})");
             grid.AddRow("[grey]hub[/]", Markup.Escape(context.Target) + "  [grey]as[/] " + Markup.Escape(context.Identity));
             grid.AddRow("[grey]asc_port.config[/]", Markup.Escape(ConfigLine()));
             if (context.Twin != null)
@@ -114,9 +143,9 @@ namespace NanoSecurity.HostEmulator
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"[bold]{totals.Messages}[/]{delivered}, {totals.Bytes} bytes, {totals.BilledUnits} billed 4 KB unit{(totals.BilledUnits == 1 ? string.Empty : "s")}, {totals.Flows} flows{invalid}"));
-            if (!context.ProcNetAvailable)
+            if (FeedProblem(context) is string feedProblem)
             {
-                grid.AddRow("[grey]feed[/]", "[yellow]no /proc/net here: network activity is not fed (Linux only)[/]");
+                grid.AddRow("[grey]feed[/]", "[yellow]" + Markup.Escape(feedProblem) + "[/]");
             }
 
             return new Panel(grid)
@@ -157,6 +186,7 @@ namespace NanoSecurity.HostEmulator
             table.AddRow("IPv4", Gauge(module.Ipv4Connections.Count, module.Ipv4Connections.Capacity), $"{module.Ipv4Connections.Count}/{module.Ipv4Connections.Capacity}");
             table.AddRow("IPv6", Gauge(module.Ipv6Connections.Count, module.Ipv6Connections.Capacity), $"{module.Ipv6Connections.Count}/{module.Ipv6Connections.Capacity}");
             table.AddRow("[grey]feed[/]", "[grey]/proc/net every 1 s[/]", $"[grey]{context.Feed.PollCount} polls, {context.Feed.FlowsSeen} flows[/]");
+            table.AddRow("[grey]bytes[/]", context.Feed.ByteCountsAvailable ? "[grey]TCP: sock_diag[/]" : "[yellow]unavailable[/]", string.Empty);
             return table;
         }
 

@@ -72,7 +72,7 @@ namespace NanoSecurity.HostEmulator
                 $"status: {module.State}, up {context.Uptime.TotalSeconds:0} s; "
                 + $"IPv4 cache {module.Ipv4Connections.Count}/{module.Ipv4Connections.Capacity}, "
                 + $"IPv6 cache {module.Ipv6Connections.Count}/{module.Ipv6Connections.Capacity}; "
-                + $"feed {context.Feed.PollCount} polls, {context.Feed.FlowsSeen} flows; "
+                + $"feed {context.Feed.PollCount} polls, {context.Feed.FlowsSeen} flows, {context.ByteCountsLine}; "
                 + $"{totals.Messages} messages{delivered}"));
             Write("collectors (last run): " + collectors);
         }

@@ -11,7 +11,7 @@ namespace NanoSecurity.Tests.Build
     /// <summary>One version, build/Version.props, in every place a user or IoT Hub sees one.</summary>
     public sealed class SingleVersionTests
     {
-        private static readonly string Version = ReadVersion();
+        internal static readonly string Version = ReadVersion();
 
         [Fact]
         public void TheVersionIsAReleaseThatTheChangelogDescribes()

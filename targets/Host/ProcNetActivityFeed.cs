@@ -14,12 +14,22 @@ namespace NanoSecurity.Host
     /// <b>What is recorded.</b> Each poll calls <c>Record</c> once for every connected socket: a
     /// remote port other than 0 and, for TCP, any state but LISTEN (so SYN_SENT attempts and
     /// TIME_WAIT leftovers of short connections count too). A flow's HitCount is therefore the
-    /// number of polls that saw it, not a packet count, and its bytes are 0: the tables carry no
-    /// byte counters (<c>tx_queue</c>/<c>rx_queue</c> are what waits in the socket queues now,
-    /// not totals). Per-socket TCP totals do exist (<c>tcp_info</c>'s bytes_acked and
-    /// bytes_received, which <c>ss -ti</c> shows and any user may read over a NETLINK_SOCK_DIAG
-    /// socket), but this feed does not read them. A connection that opens and closes between two
+    /// number of polls that saw it, not a packet count (plus one for a poll in which bytes also
+    /// moved against the flow's direction: each direction is its own <c>Record</c>). A connection
+    /// that opens and closes between two
     /// polls is missed unless it lingers in TIME_WAIT.
+    /// </para>
+    /// <para>
+    /// <b>Bytes.</b> The tables carry no byte counters (<c>tx_queue</c>/<c>rx_queue</c> are what
+    /// waits in the socket queues now, not totals). For TCP each poll also reads the kernel's
+    /// per-socket totals over NETLINK_SOCK_DIAG (<c>tcp_info</c>'s bytes_received and bytes_acked,
+    /// what <c>ss -ti</c> shows; any user may read them), matched to the table entry by inode,
+    /// and records what moved since the previous poll: bytes_received as In, bytes_acked (sent
+    /// and acknowledged by the peer) as Out. A socket seen for the first time brings its whole
+    /// total, so a connection older than the feed counts its past once. UDP flows, and TCP
+    /// flows when the counters cannot be read (<see cref="ByteCountsAvailable"/> is false, the
+    /// reason in <see cref="ByteCountsUnavailableReason"/>), are recorded with 0 bytes, and so
+    /// are the bytes a socket moves after the last poll before it closes (missed).
     /// </para>
     /// <para>
     /// <b>Addresses.</b> IPv4 tables feed <see cref="Ipv4ConnectionCache"/>; IPv6 tables feed
@@ -50,6 +60,8 @@ namespace NanoSecurity.Host
     /// </remarks>
     public sealed class ProcNetActivityFeed : IDisposable
     {
+        private const string DefaultProcRoot = "/proc";
+
         private static readonly byte[] Ipv6Loopback = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
 
         private readonly Ipv4ConnectionCache _ipv4;
@@ -57,6 +69,11 @@ namespace NanoSecurity.Host
         private readonly string _procRoot;
         private readonly object _pollLock = new object();
         private readonly HashSet<(TransportProtocol, ushort)> _listening = new HashSet<(TransportProtocol, ushort)>();
+        private readonly byte[] _netlinkBuffer = new byte[64 * 1024];
+        private Dictionary<ulong, (ulong Received, ulong Acked)> _counters = new Dictionary<ulong, (ulong, ulong)>();
+        private Dictionary<ulong, (ulong Received, ulong Acked)> _previousCounters = new Dictionary<ulong, (ulong, ulong)>();
+        private volatile bool _byteCountsAvailable;
+        private volatile string? _byteCountsUnavailableReason = "no poll yet";
         private Timer? _timer;
         private object? _timerToken;
         private bool _disposed;
@@ -98,6 +115,15 @@ namespace NanoSecurity.Host
 
         /// <summary><c>Record</c> calls made since creation, over all polls (accepted or not).</summary>
         public long RecordCalls => Interlocked.Read(ref _recordCalls);
+
+        /// <summary>
+        /// Whether the latest poll read the per-socket TCP byte counters (NETLINK_SOCK_DIAG); when
+        /// false, its flows were recorded with 0 bytes.
+        /// </summary>
+        public bool ByteCountsAvailable => _byteCountsAvailable;
+
+        /// <summary>Why the latest poll had no byte counters ("no poll yet" before the first), or null when it had them.</summary>
+        public string? ByteCountsUnavailableReason => _byteCountsUnavailableReason;
 
         /// <summary>Timer polls that failed (the exception is in <see cref="LastError"/>).</summary>
         public int PollErrors => Volatile.Read(ref _pollErrors);
@@ -229,7 +255,19 @@ namespace NanoSecurity.Host
                 }
             }
 
+            // The kernel's counters match only the kernel's own tables (inodes), not a test's copy.
+            string? reason = "byte counters are read only with the kernel's tables (/proc), not " + _procRoot;
+            bool counted = _procRoot == DefaultProcRoot && TcpSocketCounters.TryRead(_counters, _netlinkBuffer, out reason);
+            if (!counted)
+            {
+                _counters.Clear();
+            }
+
+            _byteCountsAvailable = counted;
+            _byteCountsUnavailableReason = reason;
+
             int flows = 0;
+            long records = 0;
             foreach (ProcNetEntry entry in entries)
             {
                 if (!entry.IsConnected)
@@ -238,21 +276,60 @@ namespace NanoSecurity.Host
                 }
 
                 FlowDirection direction = DirectionOf(entry);
-                if (entry.IsIpv6 && !entry.IsIpv4Mapped)
-                {
-                    _ipv6.Record(direction, entry.Protocol, entry.LocalAddressArray, 0, entry.LocalPort, entry.RemoteAddressArray, 0, entry.RemotePort, 0);
-                }
-                else
-                {
-                    _ipv4.Record(direction, entry.Protocol, entry.LocalIpv4, entry.LocalPort, entry.RemoteIpv4, entry.RemotePort, 0);
-                }
-
+                (ulong bytesIn, ulong bytesOut) = BytesSincePreviousPoll(entry);
+                FlowDirection other = direction == FlowDirection.In ? FlowDirection.Out : FlowDirection.In;
+                records += Record(entry, direction, direction == FlowDirection.In ? bytesIn : bytesOut, always: true);
+                records += Record(entry, other, other == FlowDirection.In ? bytesIn : bytesOut, always: false);
                 flows++;
             }
 
-            Interlocked.Add(ref _recordCalls, flows);
+            (_previousCounters, _counters) = (_counters, _previousCounters);
+            Interlocked.Add(ref _recordCalls, records);
             Volatile.Write(ref _flowsSeen, flows);
             Interlocked.Increment(ref _pollCount);
+        }
+
+        /// <summary>What a TCP socket received and had acknowledged since the previous poll (0, 0 without counters).</summary>
+        private (ulong In, ulong Out) BytesSincePreviousPoll(ProcNetEntry entry)
+        {
+            if (entry.Protocol != TransportProtocol.Tcp || entry.Inode == 0 || !_counters.TryGetValue(entry.Inode, out var now))
+            {
+                return (0, 0);
+            }
+
+            // A socket new since the previous poll (or a reused inode) brings its whole total.
+            if (!_previousCounters.TryGetValue(entry.Inode, out var before) || now.Received < before.Received || now.Acked < before.Acked)
+            {
+                before = (0, 0);
+            }
+
+            return (now.Received - before.Received, now.Acked - before.Acked);
+        }
+
+        /// <summary>
+        /// Records <paramref name="bytes"/> of the flow in <paramref name="direction"/>, in pieces
+        /// of at most int.MaxValue; with zero bytes only when <paramref name="always"/>. Returns the calls made.
+        /// </summary>
+        private int Record(ProcNetEntry entry, FlowDirection direction, ulong bytes, bool always)
+        {
+            int calls = 0;
+            while (bytes > 0 || (always && calls == 0))
+            {
+                int piece = (int)Math.Min(bytes, int.MaxValue);
+                if (entry.IsIpv6 && !entry.IsIpv4Mapped)
+                {
+                    _ipv6.Record(direction, entry.Protocol, entry.LocalAddressArray, 0, entry.LocalPort, entry.RemoteAddressArray, 0, entry.RemotePort, piece);
+                }
+                else
+                {
+                    _ipv4.Record(direction, entry.Protocol, entry.LocalIpv4, entry.LocalPort, entry.RemoteIpv4, entry.RemotePort, piece);
+                }
+
+                bytes -= (ulong)piece;
+                calls++;
+            }
+
+            return calls;
         }
 
         /// <summary>The direction heuristic of the class remarks.</summary>

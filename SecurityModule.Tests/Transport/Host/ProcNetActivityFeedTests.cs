@@ -37,6 +37,10 @@ namespace NanoSecurity.Tests.Transport.Host
                 flows = Ipv4Flows(big.SwapForCollection(), out _);
             }
 
+            // No data moved: the client's end shows at most the 1 its kernel counts for the SYN in bytes_acked.
+            Assert.All(flows.Where(f => f.LocalPort == pair.ClientPort || f.LocalPort == pair.ServerPort), f => Assert.True(f.BytesIn == 0 && f.BytesOut <= 1, f.ToString()));
+            flows = WithoutBytes(flows);
+
             // The client's end: it connected out from an ephemeral port.
             Assert.Contains(new Flow(TransportProtocol.Tcp, "127.0.0.1", pair.ClientPort, "127.0.0.1", pair.ServerPort, FlowDirection.Out, 0, 0, 1), flows);
 
@@ -48,6 +52,68 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(1, feed.PollCount);
             Assert.True(feed.FlowsSeen >= 2);
             Assert.True(feed.IsSupported);
+        }
+
+        [Fact]
+        public void TheBytesALoopbackConnectionMovedShowInTheNextConnectionCreate()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            const int ToServer = 150_000;
+            const int ToClient = 40_000;
+            using var pair = LoopbackPair.Open(IPAddress.Loopback);
+            var h = new ModuleHarness();
+            using var feed = new ProcNetActivityFeed(h.Module.Ipv4Connections, h.Module.Ipv6Connections);
+            h.StartEngine();
+
+            pair.Exchange(ToServer, ToClient);
+            feed.Poll();
+            h.RunFirstCollection();
+
+            Assert.True(feed.ByteCountsAvailable, "no byte counters: " + feed.ByteCountsUnavailableReason);
+            Assert.Null(feed.ByteCountsUnavailableReason);
+            JsonElement[] items = h.Sink.Events
+                .Where(e => e.GetProperty("Name").GetString() == "ConnectionCreate")
+                .SelectMany(e => e.GetProperty("Payload").EnumerateArray())
+                .ToArray();
+            JsonElement client = Assert.Single(items, i => i.GetProperty("LocalPort").GetString() == pair.ClientPort.ToString());
+            JsonElement server = Assert.Single(items, i => i.GetProperty("LocalPort").GetString() == pair.ServerPort.ToString()
+                && i.GetProperty("RemotePort").GetString() == pair.ClientPort.ToString());
+            Assert.True(Bytes(client, "BytesOut") >= ToServer, client.ToString());
+            Assert.True(Bytes(client, "BytesIn") >= ToClient, client.ToString());
+            Assert.True(Bytes(server, "BytesIn") >= ToServer, server.ToString());
+            Assert.True(Bytes(server, "BytesOut") >= ToClient, server.ToString());
+        }
+
+        [Fact]
+        public void EachPollRecordsTheBytesMovedSinceThePreviousOne()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            using var pair = LoopbackPair.Open(IPAddress.Loopback);
+            var ipv4 = new Ipv4ConnectionCache(65536, FlowFilter.FromConfig());
+            using var feed = new ProcNetActivityFeed(ipv4, new Ipv6ConnectionCache(65536, FlowFilter.FromConfig()));
+
+            pair.Exchange(200_000, 1_000);
+            feed.Poll();
+            Flow first = Assert.Single(Ipv4Flows(ipv4.SwapForCollection(), out _), f => f.LocalPort == pair.ClientPort);
+            pair.Exchange(50_000, 1_000);
+            feed.Poll();
+            Flow second = Assert.Single(Ipv4Flows(ipv4.SwapForCollection(), out _), f => f.LocalPort == pair.ClientPort);
+
+            Assert.True(first.BytesOut >= 200_000, first.ToString());
+            Assert.True(second.BytesOut >= 50_000 && second.BytesOut < 200_000, second.ToString());
+            Assert.True(second.BytesIn >= 1_000 && second.BytesIn < 2_000, second.ToString());
+
+            // One Record per direction that moved bytes: Out (the flow's direction), then In.
+            Assert.Equal(2u, second.Hits);
+            Assert.Equal(FlowDirection.Out, second.Direction);
         }
 
         [Fact]
@@ -76,7 +142,7 @@ namespace NanoSecurity.Tests.Transport.Host
 
                 feed.Poll();
 
-                var flows = Ipv6Flows(ipv6.SwapForCollection());
+                var flows = WithoutBytes(Ipv6Flows(ipv6.SwapForCollection()));
                 Assert.Contains(new Flow(TransportProtocol.Tcp, "::1", pair.ClientPort, "::1", pair.ServerPort, FlowDirection.Out, 0, 0, 1), flows);
                 Assert.Contains(new Flow(TransportProtocol.Tcp, "::1", pair.ServerPort, "::1", pair.ClientPort, FlowDirection.In, 0, 0, 1), flows);
             }
@@ -164,6 +230,8 @@ namespace NanoSecurity.Tests.Transport.Host
             Assert.Equal(3, feed.PollCount);
             Assert.Equal(1, feed.FlowsSeen);
             Assert.Equal(3, feed.RecordCalls);
+            Assert.False(feed.ByteCountsAvailable);
+            Assert.Contains("not " + proc.Path, feed.ByteCountsUnavailableReason);
         }
 
         [Fact]
@@ -287,6 +355,10 @@ namespace NanoSecurity.Tests.Transport.Host
             return true;
         }
 
+        private static List<Flow> WithoutBytes(List<Flow> flows) => flows.Select(f => f with { BytesIn = 0, BytesOut = 0 }).ToList();
+
+        private static ulong Bytes(JsonElement item, string name) => ulong.Parse(item.GetProperty("ExtraDetails").GetProperty(name).GetString()!);
+
         private static List<Flow> Ipv4Flows(Ipv4FlowTable table, out int dropped)
         {
             dropped = table.DroppedFlows;
@@ -373,6 +445,26 @@ namespace NanoSecurity.Tests.Transport.Host
                     listener.Stop();
                     throw;
                 }
+            }
+
+            /// <summary>
+            /// Sends <paramref name="toServer"/> bytes to the server and <paramref name="toClient"/> back, then one
+            /// more byte to the server: once each end has read everything, each one's kernel has
+            /// had the peer's acknowledgement of what it sent before (the next segment carries it).
+            /// </summary>
+            public void Exchange(int toServer, int toClient)
+            {
+                Transfer(_client.GetStream(), _accepted.GetStream(), toServer);
+                Transfer(_accepted.GetStream(), _client.GetStream(), toClient);
+                Transfer(_client.GetStream(), _accepted.GetStream(), 1);
+            }
+
+            private static void Transfer(NetworkStream from, NetworkStream to, int count)
+            {
+                var data = new byte[count];
+                var writer = System.Threading.Tasks.Task.Run(() => from.Write(data, 0, data.Length));
+                to.ReadExactly(new byte[count], 0, count);
+                writer.Wait();
             }
 
             public void Dispose()
