@@ -53,6 +53,21 @@ public class GenerateAscPortConfig : Task
         Int("ASC_COLLECTOR_NETWORK_ACTIVITY_MAX_REFUSED_FLOWS", 32, 0, 4096, "Distinct refused flows counted exactly per collection interval, per address family."),
         Bool("ASC_COLLECTOR_NETWORK_ACTIVITY_SEND_EMPTY_EVENTS", false, null, "An empty collection is still reported."),
         Int("ASC_COLLECTOR_LISTENING_PORTS_MAX_OBJECTS", 32, 1, 1024, "Listening sockets reported per snapshot."),
+        Bool("ASC_DETECTIONS_ENABLED", true, null, "Edge detections compiled in (Diagnostic events raised on the device)."),
+        Text("ASC_DETECTIONS_DENIED_REMOTE_ADDRESSES", "", 0, 2048, "Default deny list: comma-separated IPv4/IPv6 CIDR ranges."),
+        Text("ASC_DETECTIONS_ALLOWED_REMOTE_ADDRESSES", "", 0, 2048, "Default allow list: comma-separated IPv4/IPv6 CIDR ranges; empty = no allow list."),
+        Int("ASC_DETECTIONS_MAX_DENIED_RANGES", 16, 0, 256, "Capacity of the deny list."),
+        Int("ASC_DETECTIONS_MAX_ALLOWED_RANGES", 16, 0, 256, "Capacity of the allow list."),
+        Bool("ASC_DETECTIONS_ALLOW_LOOPBACK", true, null, "With an allow list, loopback remotes (127.0.0.0/8, ::1) are allowed."),
+        Bool("ASC_DETECTIONS_ALLOW_LINK_LOCAL", true, null, "With an allow list, link-local remotes (169.254.0.0/16, fe80::/10) are allowed."),
+        Text("ASC_DETECTIONS_EXPECTED_LISTENING_PORTS", "", 0, 2048, "Default expected listening ports, e.g. tcp/80,udp/5353; empty = not checked."),
+        Int("ASC_DETECTIONS_MAX_EXPECTED_LISTENING_PORTS", 16, 0, 1024, "Capacity of the expected listening ports."),
+        Int("ASC_DETECTIONS_ACTIVE_CONNECTIONS_MIN", 0, 0, 65535, "Default fewest flows per collection; fewer is a detection (0 = no minimum)."),
+        Int("ASC_DETECTIONS_ACTIVE_CONNECTIONS_MAX", 65535, 0, 65535, "Default most flows per collection; more is a detection."),
+        Int("ASC_DETECTIONS_PORT_SCAN_TABLE_SIZE", 64, 0, 4096, "Recent (remote, local port) pairs kept for port-scan detection."),
+        Int("ASC_DETECTIONS_PORT_SCAN_DISTINCT_PORTS", 0, 0, 65535, "Default: more distinct local ports than this from one remote within the window is a port scan (0 = off)."),
+        Int("ASC_DETECTIONS_PORT_SCAN_WINDOW", 60, 1, 86400, "Default port-scan window in seconds."),
+        Int("ASC_DETECTIONS_RATE_LIMIT_INTERVAL", 60, 1, 86400, "Seconds: at most one detection per rule per remote this often; repeats are counted into the next."),
         Int("ASC_LOG_LEVEL", 0, 0, 5, "0 none, 1 fatal, 2 error, 3 warning, 4 info, 5 debug."),
         Int("ASC_MAX_MESSAGE_SIZE", 4038, 512, 262144, "Bytes of one security message (the JSON buffer)."),
         Int("ASC_LOCAL_CACHE_SIZE", 16384, 512, 16777216, "Bytes of messages kept while offline."),
@@ -233,6 +248,94 @@ public class GenerateAscPortConfig : Task
     {
         CheckNotAbove("ASC_HIGH_PRIORITY_MESSAGE_FREQUENCY", "ASC_LOW_PRIORITY_MESSAGE_FREQUENCY", values, lines);
         CheckNotAbove("ASC_MAX_MESSAGE_SIZE", "ASC_LOCAL_CACHE_SIZE", values, lines);
+        CheckNotAbove("ASC_DETECTIONS_ACTIVE_CONNECTIONS_MIN", "ASC_DETECTIONS_ACTIVE_CONNECTIONS_MAX", values, lines);
+        CheckList("ASC_DETECTIONS_DENIED_REMOTE_ADDRESSES", "ASC_DETECTIONS_MAX_DENIED_RANGES", IsCidr, "an IPv4 or IPv6 CIDR range such as 203.0.113.0/24", values, lines);
+        CheckList("ASC_DETECTIONS_ALLOWED_REMOTE_ADDRESSES", "ASC_DETECTIONS_MAX_ALLOWED_RANGES", IsCidr, "an IPv4 or IPv6 CIDR range such as 203.0.113.0/24", values, lines);
+        CheckList("ASC_DETECTIONS_EXPECTED_LISTENING_PORTS", "ASC_DETECTIONS_MAX_EXPECTED_LISTENING_PORTS", IsPortRule, "tcp/PORT or udp/PORT", values, lines);
+    }
+
+    /// <summary>
+    /// Checks a comma-separated list key item by item and against its capacity key, so that a
+    /// rule the device would refuse fails the build instead.
+    /// </summary>
+    private void CheckList(string name, string capacityName, Func<string, bool> valid, string expected, Dictionary<string, string> values, Dictionary<string, int> lines)
+    {
+        if (_invalid.Contains(name) || _invalid.Contains(capacityName))
+        {
+            return;
+        }
+
+        int line;
+        lines.TryGetValue(name, out line);
+        int count = 0;
+        foreach (string raw in values[name].Split(','))
+        {
+            string item = raw.Trim();
+            if (item.Length == 0)
+            {
+                if (values[name].Trim().Length > 0)
+                {
+                    Error(line, name + " has an empty item");
+                }
+
+                continue;
+            }
+
+            count++;
+            if (!valid(item))
+            {
+                Error(line, name + ": '" + item + "' is not " + expected);
+            }
+        }
+
+        long capacity = long.Parse(values[capacityName], CultureInfo.InvariantCulture);
+        if (count > capacity)
+        {
+            Error(line, name + " holds " + count + " items, more than " + capacityName + " = " + capacity);
+        }
+    }
+
+    private static bool IsCidr(string item)
+    {
+        int slash = item.IndexOf('/');
+        string address = slash < 0 ? item : item.Substring(0, slash);
+        System.Net.IPAddress parsed;
+        if (address.IndexOf('%') >= 0 || !System.Net.IPAddress.TryParse(address, out parsed))
+        {
+            return false;
+        }
+
+        bool v6 = parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if (!v6 && address.Split('.').Length != 4)
+        {
+            return false;
+        }
+
+        if (slash < 0)
+        {
+            return true;
+        }
+
+        int prefix;
+        string digits = item.Substring(slash + 1);
+        return digits.Length > 0 && digits.Length <= 3
+            && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out prefix)
+            && prefix <= (v6 ? 128 : 32);
+    }
+
+    private static bool IsPortRule(string item)
+    {
+        string lower = item.ToLowerInvariant();
+        if (!lower.StartsWith("tcp/") && !lower.StartsWith("udp/"))
+        {
+            return false;
+        }
+
+        int port;
+        string digits = item.Substring(4);
+        return digits.Length > 0 && digits.Length <= 5
+            && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out port)
+            && port <= 65535;
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ namespace NanoSecurity.HostEmulator
 
         public required ProcNetActivityFeed Feed { get; init; }
 
+        /// <summary>The module's edge detections.</summary>
+        public required DetectionLog Detections { get; init; }
+
         /// <summary>The embedded broker; null with --connection-string.</summary>
         public IotHubRulesBroker? Broker { get; init; }
 
@@ -171,6 +174,7 @@ namespace NanoSecurity.HostEmulator
                 var clock = new StopwatchMonotonicClock();
                 var log = new ModuleLog();
                 recorder = new MessageRecorder(jsonOut);
+                var detections = new DetectionLog();
                 module = new SecurityModule(new SecurityModuleOptions
                 {
                     MonotonicClock = clock,
@@ -183,6 +187,7 @@ namespace NanoSecurity.HostEmulator
                     SystemInformation = new HostSystemInformation(),
                     ListeningPorts = new ProcNetListeningPorts(),
                     MessageObserver = recorder,
+                    DetectionObserver = detections,
                 });
 
                 bool procNet = File.Exists("/proc/net/tcp");
@@ -196,6 +201,7 @@ namespace NanoSecurity.HostEmulator
                     Log = log,
                     Recorder = recorder,
                     Feed = feed,
+                    Detections = detections,
                     Broker = broker,
                     Twin = twin,
                     Target = target,

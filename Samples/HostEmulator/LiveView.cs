@@ -143,6 +143,14 @@ namespace NanoSecurity.HostEmulator
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"[bold]{totals.Messages}[/]{delivered}, {totals.Bytes} bytes, {totals.BilledUnits} billed 4 KB unit{(totals.BilledUnits == 1 ? string.Empty : "s")}, {totals.Flows} flows{invalid}"));
+            if (context.Detections.Recent is { Count: > 0 } detections)
+            {
+                (DateTime at, DetectionReport latest) = detections[detections.Count - 1];
+                grid.AddRow(
+                    "[red bold]DETECTIONS[/]",
+                    string.Create(CultureInfo.InvariantCulture, $"[red bold]{context.Detections.Count}[/]  latest {at:HH:mm:ss} [red]{Markup.Escape(latest.Detection + ": " + latest.Message)}[/]"));
+            }
+
             if (FeedProblem(context) is string feedProblem)
             {
                 grid.AddRow("[grey]feed[/]", "[yellow]" + Markup.Escape(feedProblem) + "[/]");

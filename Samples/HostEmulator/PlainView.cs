@@ -47,6 +47,7 @@ namespace NanoSecurity.HostEmulator
                 context.Twin.LineWritten += line => Write(line);
             }
             context.Recorder.MessageRecorded += message => WriteMessage(message);
+            context.Detections.Raised += (report, at) => Write(DetectionLog.Line(report), at);
         }
 
         public void Run(EmulatorContext context, CancellationToken stop)

@@ -159,7 +159,7 @@ namespace NanoSecurity.Tests.Build
             Assert.Contains(DeviceBuildTests.HeartbeatType, AssemblyMetadata.TypeDefinitions(_sandbox.Dll("Alias")));
         }
 
-        private static void AssertError(BuildResult build, string config, int line, string message)
+        internal static void AssertError(BuildResult build, string config, int line, string message)
         {
             string expected = config + "(" + line + "): error ASC001: " + message;
             Assert.True(build.Output.Contains(expected), "expected `" + expected + "` in:\n" + build);

@@ -272,12 +272,18 @@ namespace NanoSecurity.Tests.Emulator
             string example = File.ReadAllText(Path.Combine(ProjectBuilder.RepoRoot, "Samples", "HostEmulator", "twin.example.json"));
 
             // It has the shape of the reported properties: the configuration object alone, each property {"value": …}.
-            TwinSchema.AssertValidReported(example);
+            TwinSchema.AssertValidReported(example, complete: false);
 
             JsonObject patch = JsonNode.Parse(example)!.AsObject();
             patch["$version"] = 2;
             TwinOutcome outcome = TwinDocuments.Apply(patch.ToJsonString(), isFullTwin: false);
             Assert.True(outcome.Status == TwinUpdateStatus.Applied && outcome.Errors.Count == 0, outcome.ToString());
+
+            // Its detection rules too, by the module itself.
+            var h = new ModuleHarness();
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(patch.ToJsonString());
+            Assert.True(h.Module.ApplyTwin(bytes, 0, bytes.Length, false));
+            Assert.Contains("\"203.0.113.0/24\"", System.Text.Encoding.UTF8.GetString(h.Module.GetReportedProperties()));
         }
 
         private static string Desired(string properties) => "{\"" + Configuration + "\":{" + properties + "}}";

@@ -10,7 +10,8 @@ namespace NanoSecurity.Tests
             ISystemInformationSource systemInformation = null,
             IListeningPortsSource listeningPorts = null,
             ISecurityMessageObserver observer = null,
-            AgentConfiguration configuration = null)
+            AgentConfiguration configuration = null,
+            IDetectionObserver detectionObserver = null)
         {
             Clock = new FakeMonotonicClock { ElapsedMilliseconds = 1_000 };
             Utc = new FakeUtcClock(Clock);
@@ -31,6 +32,7 @@ namespace NanoSecurity.Tests
                 SystemInformation = systemInformation,
                 ListeningPorts = listeningPorts,
                 MessageObserver = observer,
+                DetectionObserver = detectionObserver,
             });
             Module.Twin.UseDefaults(configuration ?? TestConfigurations.EveryCollection());
         }

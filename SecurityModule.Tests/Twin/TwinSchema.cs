@@ -49,7 +49,12 @@ namespace NanoSecurity.Tests.Twin
         /// object, and that every property in it is declared by the schema and is exactly
         /// <c>{"value": …}</c>.
         /// </summary>
-        internal static void AssertValidReported(string reported)
+        /// <param name="reported">The document.</param>
+        /// <param name="complete">
+        /// True for what the module reports, where nanoSecurity's detection object holds every one of
+        /// its properties; false for a desired document of the same shape (the example twin file).
+        /// </param>
+        internal static void AssertValidReported(string reported, bool complete = true)
         {
             JsonNode document;
             try
@@ -68,10 +73,18 @@ namespace NanoSecurity.Tests.Twin
 
             var errors = new StringBuilder();
             JsonObject root = document as JsonObject;
-            if (root == null || root.Count != 1 || !(root[TwinConfigurationParser.ObjectName] is JsonObject configuration))
+            // Beside Microsoft's object only nanoSecurity's own, checked against its own schema.
+            JsonNode detections = null;
+            int expected = root != null && root.TryGetPropertyValue(DetectionConfigurationParser.ObjectName, out detections) ? 2 : 1;
+            if (root == null || root.Count != expected || !(root[TwinConfigurationParser.ObjectName] is JsonObject configuration))
             {
                 Assert.Fail("The reported document is not {\"" + TwinConfigurationParser.ObjectName + "\": {…}}:\n" + reported);
                 return;
+            }
+
+            if (detections != null)
+            {
+                DetectionSchema.AssertValidReported(detections, reported, complete);
             }
 
             foreach (KeyValuePair<string, JsonNode> property in configuration)
@@ -87,7 +100,7 @@ namespace NanoSecurity.Tests.Twin
                 }
             }
 
-            var twin = new JsonObject { ["desired"] = document.DeepClone() };
+            var twin = new JsonObject { ["desired"] = new JsonObject { [TwinConfigurationParser.ObjectName] = configuration.DeepClone() } };
             EvaluationResults results = Root.Evaluate(JsonDocument.Parse(twin.ToJsonString()).RootElement, Evaluation);
             if (!results.IsValid)
             {

@@ -24,6 +24,17 @@ namespace NanoSecurity
         /// <summary>True when it only runs while nothing waits to be sent (a heartbeat has nothing to add to a message that is going anyway).</summary>
         internal virtual bool OnlyWhenNothingQueued => false;
 
+        /// <summary>False for a collector that its own switch governs rather than its event type's twin priority (detections); its events count as High.</summary>
+        internal virtual bool FollowsEventPriority => true;
+
+        /// <summary>True when it also runs, out of its schedule, at the tick after a detection, so that its events leave with the detection's.</summary>
+        internal virtual bool RunsWithDetections => false;
+
+        /// <summary>Called just before such an out-of-schedule run.</summary>
+        internal virtual void PrepareDetectionRun()
+        {
+        }
+
         /// <summary>Takes the parts of a new configuration that concern this collector; called under the engine's lock.</summary>
         internal virtual void Configure(AgentConfiguration configuration)
         {

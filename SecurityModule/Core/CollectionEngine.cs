@@ -51,6 +51,10 @@ namespace NanoSecurity
         private readonly long[] _nextDue = new long[GroupCount];
         private readonly bool[] _due = new bool[GroupCount];
         private readonly AgentConfiguration _configuration = new AgentConfiguration();
+#if ASC_DETECTIONS_ENABLED
+        private EdgeDetector _detector;
+        private DetectionCollector _detections;
+#endif
 
         // When the oldest High and Low events of the open message were queued; -1 for none.
         private long _highQueuedAt = -1;
@@ -81,6 +85,23 @@ namespace NanoSecurity
             Configure(AgentConfiguration.Defaults());
         }
 
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>
+        /// Sends detections at once: a tick that finds one waiting runs the collectors that go
+        /// with it (the detections, the network activity that raised them) whatever is due,
+        /// and every message holding a detection is sent at the end of the tick, whatever the
+        /// frequencies. <paramref name="collector"/> must also be among the engine's collectors.
+        /// </summary>
+        internal void UseDetections(EdgeDetector detector, DetectionCollector collector)
+        {
+            lock (_sync)
+            {
+                _detector = detector;
+                _detections = collector;
+            }
+        }
+
+#endif
         /// <summary>
         /// Puts a configuration in force: cadence, priorities, snapshots, aggregation and message
         /// size (a change of size first sends the open message). The sizes must already be
@@ -232,9 +253,17 @@ namespace NanoSecurity
                     return;
                 }
 
+                long now = _monotonic.ElapsedMilliseconds;
+#if ASC_DETECTIONS_ENABLED
+                // A detection raised just before Stop still leaves, with its flow, before the caches are emptied.
+                if (_detections != null && _state != SecurityModuleState.Suspended)
+                {
+                    SendDetections(now);
+                }
+#endif
                 SuspendCollectors();
                 FlushOpenMessage();
-                Enter(SecurityModuleState.NotInitialized, _monotonic.ElapsedMilliseconds);
+                Enter(SecurityModuleState.NotInitialized, now);
             }
         }
 
@@ -265,6 +294,12 @@ namespace NanoSecurity
                 }
 
                 bool waitingForTime = !Collect(now);
+#if ASC_DETECTIONS_ENABLED
+                if (_detections != null)
+                {
+                    waitingForTime |= !SendDetections(now);
+                }
+#endif
                 if (now >= FlushDeadline())
                 {
                     FlushOpenMessage();
@@ -342,9 +377,47 @@ namespace NanoSecurity
             return true;
         }
 
+#if ASC_DETECTIONS_ENABLED
+        /// <returns>False when detections wait but there is no valid UTC time yet.</returns>
+        private bool SendDetections(long now)
+        {
+            if (_detector.HasPending)
+            {
+                DateTime utc;
+                if (!_utc.TryGetUtcNow(out utc))
+                {
+                    return false;
+                }
+
+                _writer.SetTime(utc, _utc.UtcOffsetMinutes);
+                for (int i = 0; i < _collectors.Length; i++)
+                {
+                    Collector collector = _collectors[i];
+                    if (collector.RunsWithDetections && IsOn(collector))
+                    {
+                        collector.PrepareDetectionRun();
+                        Run(collector, now);
+                    }
+                }
+            }
+
+            if (_detections.TakeWritten())
+            {
+                FlushOpenMessage();
+            }
+
+            return true;
+        }
+
+#endif
+        private bool IsOn(Collector collector)
+        {
+            return !collector.FollowsEventPriority || _configuration.PriorityOf(collector.Kind) != EventPriority.Off;
+        }
+
         private bool ShouldRun(Collector collector, long now, bool nothingQueued)
         {
-            if (_configuration.PriorityOf(collector.Kind) == EventPriority.Off
+            if (!IsOn(collector)
                 || (collector.OnlyWhenNothingQueued && !nothingQueued))
             {
                 return false;
@@ -384,7 +457,7 @@ namespace NanoSecurity
 
             if (!_writer.IsEmpty && _writer.EventsWritten != written)
             {
-                if (_configuration.PriorityOf(collector.Kind) == EventPriority.High)
+                if (!collector.FollowsEventPriority || _configuration.PriorityOf(collector.Kind) == EventPriority.High)
                 {
                     _highQueuedAt = _highQueuedAt < 0 ? now : _highQueuedAt;
                 }

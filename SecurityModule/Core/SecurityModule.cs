@@ -36,6 +36,9 @@ namespace NanoSecurity
         private readonly IotHubSession _session;
         private readonly ModuleTwin _twin;
         private readonly Logger _log;
+#if ASC_DETECTIONS_ENABLED
+        private readonly EdgeDetector _detector;
+#endif
         private Thread _driver;
         private bool _running;
         private int _faults;
@@ -77,16 +80,34 @@ namespace NanoSecurity
             var collectors = new ArrayList();
             var configurationErrors = new ConfigurationErrorList(ConfigurationErrorList.DefaultCapacity);
             collectors.Add(new ConfigurationErrorCollector(configurationErrors));
+#if ASC_DETECTIONS_ENABLED
+            _detector = new EdgeDetector(options.MonotonicClock);
+            _detector.Wake = _wake;
+            var detections = new DetectionCollector(_detector, options.DetectionObserver, log);
+#endif
 #if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
             FlowFilter filter = FlowFilter.FromConfig();
             Ipv4Connections = new Ipv4ConnectionCache(AscPortConfig.CollectorNetworkActivityMaxIpv4ObjectsInCache, filter);
             Ipv6Connections = new Ipv6ConnectionCache(AscPortConfig.CollectorNetworkActivityMaxIpv6ObjectsInCache, filter);
-            collectors.Add(new NetworkActivityCollector(Ipv4Connections, Ipv6Connections, events));
+            var network = new NetworkActivityCollector(Ipv4Connections, Ipv6Connections, events);
+            collectors.Add(network);
+#if ASC_DETECTIONS_ENABLED
+            Ipv4Connections.Detector = _detector;
+            Ipv6Connections.Detector = _detector;
+            network.Detector = _detector;
+#endif
+#endif
+#if ASC_DETECTIONS_ENABLED
+            collectors.Add(detections);
 #endif
 #if ASC_COLLECTOR_LISTENING_PORTS_ENABLED
             if (options.ListeningPorts != null)
             {
-                collectors.Add(new ListeningPortsCollector(options.ListeningPorts, events));
+                var listening = new ListeningPortsCollector(options.ListeningPorts, events);
+#if ASC_DETECTIONS_ENABLED
+                listening.Detector = _detector;
+#endif
+                collectors.Add(listening);
             }
 #endif
 #if ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED
@@ -109,7 +130,13 @@ namespace NanoSecurity
                 random,
                 log);
 
+#if ASC_DETECTIONS_ENABLED
+            _engine.UseDetections(_detector, detections);
+#endif
             _twin = new ModuleTwin(_engine, queue, configurationErrors, log);
+#if ASC_DETECTIONS_ENABLED
+            _twin.UseDetections(_detector);
+#endif
             if (ownSession)
             {
                 _session = new IotHubSession(
@@ -163,6 +190,22 @@ namespace NanoSecurity
         }
 
         internal CollectionEngine Engine => _engine;
+
+#if ASC_DETECTIONS_ENABLED
+        internal EdgeDetector Detector => _detector;
+
+        /// <summary>
+        /// Edge detections lost because more distinct ones came within one tick than the module
+        /// holds (16); since the module started.
+        /// </summary>
+        public int DetectionsLost => _detector.Lost;
+
+        /// <summary>
+        /// Port-scan pairs (remote, local port) evicted from the full table while still inside the
+        /// window, since the module started: a scan may then have been undercounted.
+        /// </summary>
+        public long PortScanOverflows => _detector.PortScanOverflows;
+#endif
 
         internal ModuleTwin Twin => _twin;
 

@@ -53,6 +53,11 @@ namespace NanoSecurity
         /// <summary>The IoT Hub device id, from which a stable AgentId is derived (taken from <see cref="ConnectionString"/> when given).</summary>
         public string DeviceId { get; set; }
 
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>Optional: told of every edge detection as its Diagnostic event is written (off the packet path).</summary>
+        public IDetectionObserver DetectionObserver { get; set; }
+
+#endif
 #if ASC_COLLECTOR_SYSTEM_INFORMATION_ENABLED
         /// <summary>Optional: device facts; without it no SystemInformation snapshot is sent.</summary>
         public ISystemInformationSource SystemInformation { get; set; }

@@ -25,6 +25,9 @@ namespace NanoSecurity
         internal static readonly SecurityEventKind ConfigurationError =
             new SecurityEventKind("ConfigurationError", "Triggered", "Operational", EventQueue.Low, false);
 
+        internal static readonly SecurityEventKind Diagnostic =
+            new SecurityEventKind("Diagnostic", "Triggered", "Diagnostic", EventQueue.Low, false);
+
         internal readonly string Name;
         internal readonly EventQueue Queue;
 

@@ -22,6 +22,11 @@ namespace NanoSecurity
         private readonly OutboundQueue _queue;
         private readonly Logger _log;
         private long _lastVersion = -1;
+#if ASC_DETECTIONS_ENABLED
+        private EdgeDetector _detector;
+        private DetectionSettings _detectionDefaults;
+        private DetectionSettings _detections;
+#endif
 
         // The configuration in force has not been reported yet: true at start, so that the
         // hub learns what a device without any twin configuration does.
@@ -52,12 +57,37 @@ namespace NanoSecurity
             lock (_sync)
             {
                 _parser = new TwinConfigurationParser(defaults);
+#if ASC_DETECTIONS_ENABLED
+                if (_detector != null)
+                {
+                    _parser.UseDetections(_detectionDefaults, _detections);
+                }
+#endif
                 _current.CopyFrom(defaults);
                 _engine.Configure(_current);
                 _reportPending = true;
             }
         }
 
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>
+        /// Reads <c>nanoSecurity:DetectionConfiguration</c> as well, puts its rules in force in
+        /// <paramref name="detector"/> and reports them; starts from asc_port.config's rules.
+        /// </summary>
+        internal void UseDetections(EdgeDetector detector)
+        {
+            lock (_sync)
+            {
+                _detector = detector;
+                _detectionDefaults = DetectionSettings.Defaults();
+                _detections = DetectionSettings.Defaults();
+                _parser.UseDetections(_detectionDefaults, _detections);
+                _detector.Configure(_detections);
+                _reportPending = true;
+            }
+        }
+
+#endif
         /// <summary>True while the configuration in force has not been reported.</summary>
         internal bool ReportPending
         {
@@ -103,6 +133,12 @@ namespace NanoSecurity
                 if (changed)
                 {
                     _engine.Configure(_current);
+#if ASC_DETECTIONS_ENABLED
+                    if (_detector != null)
+                    {
+                        _detector.Configure(_detections);
+                    }
+#endif
                     if (_queue != null)
                     {
                         _queue.Budget = _current.MaxLocalCacheSizeInBytes;
@@ -153,7 +189,11 @@ namespace NanoSecurity
             lock (_sync)
             {
                 json.Clear();
-                if (!ReportedPropertiesWriter.Write(json, _current))
+                object detections = null;
+#if ASC_DETECTIONS_ENABLED
+                detections = _detections;
+#endif
+                if (!ReportedPropertiesWriter.Write(json, _current, detections))
                 {
                     return false;
                 }

@@ -20,7 +20,11 @@ namespace NanoSecurity
         /// Bytes that always hold the document for durations up to 30 days (all that the twin
         /// and asc_port.config allow) and any size that fits an int: the longest is under 800.
         /// </summary>
-        internal const int MaxLength = 1024;
+        internal const int MaxLength = 1024
+#if ASC_DETECTIONS_ENABLED
+            + DetectionReportWriter.MaxLength
+#endif
+            ;
 
         /// <summary>Appends the document to <paramref name="json"/>.</summary>
         /// <param name="json">The writer; the document starts at its current length.</param>
@@ -28,6 +32,16 @@ namespace NanoSecurity
         /// <returns>False when it did not fit: <paramref name="json"/> has overflowed.</returns>
         /// <exception cref="System.ArgumentNullException">An argument is null.</exception>
         internal static bool Write(JsonWriter json, AgentConfiguration configuration)
+        {
+            return Write(json, configuration, null);
+        }
+
+        /// <summary>Appends the document, with the detection rules in force beside Microsoft's object when given.</summary>
+        /// <param name="json">The writer; the document starts at its current length.</param>
+        /// <param name="configuration">The configuration in force.</param>
+        /// <param name="detections">The detection rules in force (a DetectionSettings), or null to leave them out.</param>
+        /// <returns>False when it did not fit: <paramref name="json"/> has overflowed.</returns>
+        internal static bool Write(JsonWriter json, AgentConfiguration configuration, object detections)
         {
             if (json == null || configuration == null)
             {
@@ -65,7 +79,15 @@ namespace NanoSecurity
                 json.WriteByte((byte)'}');
             }
 
-            json.WriteRaw("}}");
+            json.WriteByte((byte)'}');
+#if ASC_DETECTIONS_ENABLED
+            if (detections != null)
+            {
+                json.WriteByte((byte)',');
+                DetectionReportWriter.Write(json, (DetectionSettings)detections);
+            }
+#endif
+            json.WriteByte((byte)'}');
             return !json.Overflowed;
         }
     }

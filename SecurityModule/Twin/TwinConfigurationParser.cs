@@ -123,6 +123,10 @@ namespace NanoSecurity
         private readonly string[] _pendingMessage = new string[MaxPendingErrors];
         private int _pendingCount;
         private bool _documentFailed;
+#if ASC_DETECTIONS_ENABLED
+        private DetectionConfigurationParser _detections;
+        private DetectionSettings _currentDetections;
+#endif
 
         /// <summary>Allocates everything reading will need.</summary>
         /// <param name="defaults">
@@ -140,6 +144,20 @@ namespace NanoSecurity
 
             _defaults.CopyFrom(defaults);
         }
+
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>
+        /// Also reads <c>nanoSecurity:DetectionConfiguration</c> into <paramref name="current"/>,
+        /// in the same all-or-nothing decision as Microsoft's object.
+        /// </summary>
+        /// <param name="defaults">asc_port.config's rules: kept, never changed.</param>
+        /// <param name="current">The rules in force; changed only when a document is applied.</param>
+        internal void UseDetections(DetectionSettings defaults, DetectionSettings current)
+        {
+            _detections = new DetectionConfigurationParser(defaults);
+            _currentDetections = current;
+        }
+#endif
 
         /// <summary>
         /// The <c>$version</c> of the desired properties in the last document, or -1 if it had
@@ -185,6 +203,12 @@ namespace NanoSecurity
             }
 
             Begin(isFullTwin ? _defaults : current);
+#if ASC_DETECTIONS_ENABLED
+            if (_detections != null)
+            {
+                _detections.Begin(isFullTwin ? null : _currentDetections);
+            }
+#endif
             bool readable = true;
             try
             {
@@ -198,6 +222,12 @@ namespace NanoSecurity
                 // document is no version.
                 readable = false;
                 ClearPending();
+#if ASC_DETECTIONS_ENABLED
+                if (_detections != null)
+                {
+                    _detections.Begin(_currentDetections);
+                }
+#endif
                 _documentFailed = false;
                 Version = -1;
                 ObjectPresent = false;
@@ -208,15 +238,27 @@ namespace NanoSecurity
                 && (isFullTwin ? Version < lastVersion : Version <= lastVersion))
             {
                 ClearPending();
+#if ASC_DETECTIONS_ENABLED
+                if (_detections != null)
+                {
+                    _detections.ClearPending();
+                }
+#endif
                 return TwinUpdateStatus.Stale;
             }
 
             bool accepted = !_documentFailed && !AnyPropertyFailed();
+#if ASC_DETECTIONS_ENABLED
+            accepted &= _detections == null || !_detections.Failed;
+#endif
 
             // The Conflicts only mean something between values that are each valid.
             if (accepted)
             {
                 accepted = !HasConflicts();
+#if ASC_DETECTIONS_ENABLED
+                accepted &= _detections == null || !_detections.HasConflicts();
+#endif
             }
 
             if (accepted)
@@ -224,6 +266,13 @@ namespace NanoSecurity
                 AddWarnings();
                 Changed = !current.SameAs(_candidate);
                 current.CopyFrom(_candidate);
+#if ASC_DETECTIONS_ENABLED
+                if (_detections != null)
+                {
+                    _detections.Commit(_currentDetections);
+                    Changed |= _detections.Changed;
+                }
+#endif
             }
 
             for (int i = 0; i < _pendingCount; i++)
@@ -237,6 +286,12 @@ namespace NanoSecurity
             }
 
             ClearPending();
+#if ASC_DETECTIONS_ENABLED
+            if (_detections != null)
+            {
+                _detections.FlushErrors(errors, _currentDetections);
+            }
+#endif
             return accepted ? TwinUpdateStatus.Applied : TwinUpdateStatus.Rejected;
         }
 
@@ -359,6 +414,12 @@ namespace NanoSecurity
                 {
                     ReadConfigurationObject();
                 }
+#if ASC_DETECTIONS_ENABLED
+                else if (_detections != null && _reader.ValueEquals(DetectionConfigurationParser.ObjectName))
+                {
+                    _detections.Read(_reader);
+                }
+#endif
                 else if (_reader.ValueEquals("$version"))
                 {
                     ReadVersion();

@@ -26,6 +26,11 @@ namespace NanoSecurity
 
         internal override bool IsSnapshot => true;
 
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>Checks every socket of a snapshot against the expected ports; null for none.</summary>
+        internal EdgeDetector Detector;
+#endif
+
         internal override void Collect(SecurityMessageWriter writer)
         {
             _ports.Clear();
@@ -36,6 +41,15 @@ namespace NanoSecurity
                 _statistics.AddDropped(EventQueue.Low, _ports.Dropped);
             }
 
+#if ASC_DETECTIONS_ENABLED
+            if (Detector != null && Detector.ChecksListeningPorts)
+            {
+                for (int i = 0; i < _ports.Count; i++)
+                {
+                    Detector.OnListeningPort(_ports.Protocol(i), _ports.Port(i));
+                }
+            }
+#endif
             if (_ports.Count == 0)
             {
                 writer.WriteEmptyEvent(SecurityEventKind.ListeningPorts);

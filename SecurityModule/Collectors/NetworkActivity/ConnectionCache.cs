@@ -37,6 +37,11 @@ namespace NanoSecurity
         private long _droppedFlows;
         private bool _droppedFlowsIsLowerBound;
 
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>Sees every flow's first packet of an interval, under <see cref="Sync"/>; null for none.</summary>
+        internal EdgeDetector Detector;
+
+#endif
         private protected ConnectionCache(int capacity, FlowFilter filter, FlowTable first, FlowTable second)
         {
             if (filter == null)

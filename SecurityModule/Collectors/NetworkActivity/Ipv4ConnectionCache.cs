@@ -51,7 +51,21 @@ namespace NanoSecurity
             lock (Sync)
             {
                 var table = (Ipv4FlowTable)TableForRecord();
-                return table != null && table.Record(direction, protocol, localAddress, localPort, remoteAddress, remotePort, bytes);
+                if (table == null)
+                {
+                    return false;
+                }
+
+                int flows = table.Count;
+                bool counted = table.Record(direction, protocol, localAddress, localPort, remoteAddress, remotePort, bytes);
+#if ASC_DETECTIONS_ENABLED
+                // Only a flow's first packet is evaluated, never the ones after it.
+                if (table.Count != flows && Detector != null)
+                {
+                    Detector.OnNewIpv4Flow(direction, protocol, localPort, remoteAddress, remotePort);
+                }
+#endif
+                return counted;
             }
         }
 

@@ -66,8 +66,21 @@ namespace NanoSecurity
             lock (Sync)
             {
                 var table = (Ipv6FlowTable)TableForRecord();
-                return table != null
-                    && table.Record(direction, protocol, localAddress, localOffset, localPort, remoteAddress, remoteOffset, remotePort, bytes);
+                if (table == null)
+                {
+                    return false;
+                }
+
+                int flows = table.Count;
+                bool counted = table.Record(direction, protocol, localAddress, localOffset, localPort, remoteAddress, remoteOffset, remotePort, bytes);
+#if ASC_DETECTIONS_ENABLED
+                // Only a flow's first packet is evaluated, never the ones after it.
+                if (table.Count != flows && Detector != null)
+                {
+                    Detector.OnNewIpv6Flow(direction, protocol, localPort, remoteAddress, remoteOffset, remotePort);
+                }
+#endif
+                return counted;
             }
         }
 

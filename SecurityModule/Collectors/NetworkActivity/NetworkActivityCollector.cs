@@ -21,6 +21,7 @@ namespace NanoSecurity
         private readonly byte[] _addresses = new byte[2 * Ipv6Size];
         private long _aggregationInterval;
         private long _lastDrain = -1;
+        private bool _drainNow;
 
         // The caches record only while the module is not suspended and ConnectionCreate is not Off.
         private bool _suspended;
@@ -36,6 +37,19 @@ namespace NanoSecurity
         internal override string Name => "NetworkActivity";
 
         internal override CollectorPriority Priority => CollectorPriority.High;
+
+#if ASC_DETECTIONS_ENABLED
+        /// <summary>Counts the flows of each drain against the active-connections range; null for none.</summary>
+        internal EdgeDetector Detector;
+
+        internal override bool RunsWithDetections => true;
+
+        /// <summary>The flow that raised a detection leaves with it: the recording tables drain now, even mid-aggregation.</summary>
+        internal override void PrepareDetectionRun()
+        {
+            _drainNow = true;
+        }
+#endif
 
         internal override SecurityEventKind Kind => SecurityEventKind.ConnectionCreate;
 
@@ -70,7 +84,9 @@ namespace NanoSecurity
         {
             // The engine sets LastRun to the time of this run before calling.
             long now = LastRun;
-            bool drain = _aggregationInterval <= 0 || _lastDrain < 0 || now - _lastDrain >= _aggregationInterval;
+            bool scheduled = _aggregationInterval <= 0 || _lastDrain < 0 || now - _lastDrain >= _aggregationInterval;
+            bool drain = scheduled || _drainNow;
+            _drainNow = false;
             Ipv4FlowTable spilled4 = _ipv4.TakeSpilledForCollection();
             Ipv6FlowTable spilled6 = _ipv6.TakeSpilledForCollection();
             if (spilled4 != null || spilled6 != null)
@@ -80,8 +96,20 @@ namespace NanoSecurity
 
             if (drain)
             {
-                _lastDrain = now;
-                Write(writer, _ipv4.SwapForCollection(), _ipv6.SwapForCollection(), AscPortConfig.CollectorNetworkActivitySendEmptyEvents);
+                if (scheduled)
+                {
+                    _lastDrain = now;
+                }
+
+                Ipv4FlowTable v4 = _ipv4.SwapForCollection();
+                Ipv6FlowTable v6 = _ipv6.SwapForCollection();
+#if ASC_DETECTIONS_ENABLED
+                if (scheduled && Detector != null)
+                {
+                    Detector.OnFlowCount(v4.Count + v6.Count);
+                }
+#endif
+                Write(writer, v4, v6, AscPortConfig.CollectorNetworkActivitySendEmptyEvents);
             }
         }
 
