@@ -104,6 +104,34 @@ namespace NanoSecurity.Tests.Emulator
             }
         }
 
+        [MosquittoFact]
+        public void AgainstABrokerThatRefusesEveryoneTheAttemptsFollowTheBackoffSchedule()
+        {
+            using var certificates = TestCertificates.Create();
+            using var broker = MosquittoBroker.StartNew(new MosquittoBrokerOptions { UseTls = true, Certificates = certificates, RefuseEveryone = true });
+            string key = Convert.ToBase64String(new byte[32]);
+            EmulatorRun run = EmulatorRun.Start(
+                "--duration", "12", "--no-ui",
+                "--connection-string", $"HostName=localhost;DeviceId=refused-device;SharedAccessKey={key}",
+                "--port", broker.Port.ToString(),
+                "--ca", certificates.CaCertificateFile);
+
+            var attempts = System.Text.RegularExpressions.Regex.Matches(
+                run.StandardOutput, @"IoT Hub: next connection attempt in (\d+) ms \((\d+) failed in a row, drawn from 0 to (\d+) ms\)");
+            Assert.True(attempts.Count >= 2, "fewer than two refused attempts were logged:\n" + run);
+            for (int i = 0; i < attempts.Count; i++)
+            {
+                int wait = int.Parse(attempts[i].Groups[1].Value);
+                int failures = int.Parse(attempts[i].Groups[2].Value);
+                int ceiling = int.Parse(attempts[i].Groups[3].Value);
+                Assert.Equal(i + 1, failures);
+                Assert.Equal(Math.Min(1000 << i, 60_000), ceiling);
+                Assert.InRange(wait, 0, ceiling);
+            }
+
+            Assert.Matches(@"connection refused \(CONNACK [45]\)", run.StandardOutput);
+        }
+
         [Theory]
         [InlineData("--duration", "abc", "--duration must be a whole number of seconds, at least 1, not 'abc'.")]
         [InlineData("--duration", "-3", "--duration must be a whole number of seconds, at least 1, not '-3'.")]

@@ -302,6 +302,7 @@ namespace NanoSecurity
             while (Running)
             {
                 int wait;
+                int failures = _backoff.Failures;
                 try
                 {
                     wait = RunConnection();
@@ -319,6 +320,15 @@ namespace NanoSecurity
                     LastError = e.Message;
                     CloseConnection();
                     wait = _backoff.Failed();
+                }
+
+                if (Logger.WarningEnabled && _backoff.Failures > failures)
+                {
+                    // One line per failed attempt, so that a refused link shows its schedule.
+                    _log.Write(
+                        LogLevel.Warning,
+                        "IoT Hub: next connection attempt in " + wait.ToString() + " ms (" + _backoff.Failures.ToString()
+                            + " failed in a row, drawn from 0 to " + ReconnectBackoff.Ceiling(_backoff.Failures).ToString() + " ms)");
                 }
 
                 if (wait > 0)
