@@ -19,6 +19,9 @@ namespace NanoSecurity.HostEmulator
         private const int RecentMessages = 6;
         private const int ShownFlows = 8;
         private const int ShownLogLines = 5;
+
+        // The log panel's top and bottom borders.
+        private const int LogPanelFrame = 2;
         private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(250);
 
         // Until the live display takes the screen, module log lines print as plain lines.
@@ -67,9 +70,44 @@ namespace NanoSecurity.HostEmulator
             IReadOnlyList<DecodedMessage> messages = context.Recorder.Messages;
             int width = AnsiConsole.Profile.Width;
             int height = AnsiConsole.Profile.Height;
-            return CompactLiveView.Fits(width, height)
-                ? CompactLiveView.Render(context, messages, width, height)
-                : RenderFull(context, messages);
+            if (!CompactLiveView.Fits(width, height))
+            {
+                // The full view grows with the collectors, events and flows: it is drawn only when
+                // it fits whole, with as many log lines as the rows left allow.
+                IRenderable full = RenderFull(context, messages);
+                int left = height - 1 - LinesOf(full, width);
+                if (left >= 0)
+                {
+                    // Long log lines wrap, so the panel is measured too.
+                    for (int shown = Math.Min(ShownLogLines, left - LogPanelFrame); shown > 0; shown--)
+                    {
+                        IRenderable log = Log(context, shown);
+                        if (LinesOf(log, width) <= left)
+                        {
+                            return new Rows(full, log);
+                        }
+                    }
+
+                    return full;
+                }
+            }
+
+            return CompactLiveView.Render(context, messages, width, height);
+        }
+
+        // How many terminal lines a renderable takes at this width.
+        private static int LinesOf(IRenderable renderable, int width)
+        {
+            var writer = new System.IO.StringWriter();
+            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Out = new AnsiConsoleOutput(writer),
+            });
+            console.Profile.Width = width;
+            console.Write(renderable);
+            return writer.ToString().Split('\n').Length - 1;
         }
 
         /// <summary>The module state as coloured markup.</summary>
@@ -106,8 +144,7 @@ namespace NanoSecurity.HostEmulator
                 Header(context, messages),
                 new Columns(Collectors(context), Caches(context)).Collapse(),
                 Recent(messages),
-                Latest(messages),
-                Log(context));
+                Latest(messages));
         }
 
         private static IRenderable Header(EmulatorContext context, IReadOnlyList<DecodedMessage> messages)
@@ -295,9 +332,9 @@ namespace NanoSecurity.HostEmulator
             };
         }
 
-        private static IRenderable Log(EmulatorContext context)
+        private static IRenderable Log(EmulatorContext context, int shown)
         {
-            IReadOnlyList<LogLine> lines = context.Log.Last(ShownLogLines);
+            IReadOnlyList<LogLine> lines = context.Log.Last(shown);
             if (lines.Count == 0)
             {
                 return Text.Empty;
