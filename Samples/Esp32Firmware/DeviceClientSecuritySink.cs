@@ -34,21 +34,29 @@ namespace Esp32Firmware
     {
         private const int ConfirmTimeoutMilliseconds = 10000;
 
-        private readonly DeviceClient _client;
         private readonly ArrayList _userProperties = new ArrayList();
+        private DeviceClient _client;
 
-        internal DeviceClientSecuritySink(DeviceClient client)
+        internal DeviceClientSecuritySink()
         {
-            _client = client;
             _userProperties.Add(new UserProperty("$.ifid", SecurityMessageProperties.InterfaceId));
         }
 
         /// <summary>Set once the module exists: delivery results go to its MessageStatistics.</summary>
         internal SecurityModule Module { get; set; }
 
+        /// <summary>The application's current client; replaced at each reconnection attempt.</summary>
+        internal DeviceClient Client
+        {
+            get { return _client; }
+            set { _client = value; }
+        }
+
         public bool TryAccept(byte[] body, int length)
         {
-            if (!_client.IsConnected)
+            // One read: the connection thread may replace the client meanwhile.
+            DeviceClient client = _client;
+            if (client == null || !client.IsConnected)
             {
                 // Refused: the module counts the message's events as dropped.
                 return false;
@@ -60,7 +68,7 @@ namespace Esp32Firmware
             try
             {
                 var timeout = new CancellationTokenSource(ConfirmTimeoutMilliseconds);
-                confirmed = _client.SendMessage(json, SecurityMessageProperties.ContentType, _userProperties, timeout.Token);
+                confirmed = client.SendMessage(json, SecurityMessageProperties.ContentType, _userProperties, timeout.Token);
             }
             catch (Exception)
             {

@@ -17,14 +17,15 @@ namespace Esp32Firmware
     /// 1. connect Wi-Fi (or Ethernet), 2. wait for a valid UTC time (the firmware's SNTP),
     /// 3. read the IoT Hub connection string from the embedded resources, 4. start the security
     /// module with the nanoFramework ports and its own IoT Hub session, or 5. as the alternative,
-    /// with the application's own nanoFramework.Azure.Devices DeviceClient. The application's
+    /// for a device identity, with the application's own nanoFramework.Azure.Devices DeviceClient. The application's
     /// own traffic goes through MonitoredSocket so that it shows up as network activity.
     /// </summary>
     /// <remarks>NOT BUILT OR RUN HERE: see targets/README.md for what was checked and how.</remarks>
     public static class Program
     {
         // true: the module opens its own IoT Hub session (MQTT 3.1.1 + TLS over SocketTlsChannel).
-        // false: bring your own connection: the application's DeviceClient sends the messages.
+        // false: bring your own connection: the application's DeviceClient sends the messages
+        // (device identities only; a module identity always uses the module's own session).
         private static readonly bool UseModuleSession = true;
 
 #if ESP32
@@ -39,6 +40,7 @@ namespace Esp32Firmware
         private static SecurityModule s_module;
         private static bool s_reported;
         private static SocketMonitor s_sockets;
+        private static DeviceClient s_client;
 
         /// <summary>Entry point.</summary>
         public static void Main()
@@ -80,7 +82,10 @@ namespace Esp32Firmware
             options.ListeningPorts = s_sockets;
 #endif
 
-            if (UseModuleSession)
+            // A module identity always uses the module's own session: nanoFramework.Azure.Devices'
+            // DeviceClient signs a module's SAS token for {hub}/devices/{device}/{module}, where IoT
+            // Hub wants {hub}/devices/{device}/modules/{module}, so it would not authenticate.
+            if (UseModuleSession || settings.ModuleId != null)
             {
                 StartWithModuleSession(options, connectionString);
             }
@@ -120,11 +125,7 @@ namespace Esp32Firmware
 
         private static void StartWithDeviceClient(SecurityModuleOptions options, IotHubConnectionString settings)
         {
-            DeviceClient client = settings.ModuleId == null
-                ? new DeviceClient(settings.HostName, settings.DeviceId, settings.SharedAccessKey, azureCert: IoTHubRootCertificates.Create())
-                : new DeviceClient(settings.HostName, settings.DeviceId, settings.ModuleId, settings.SharedAccessKey, azureCert: IoTHubRootCertificates.Create());
-
-            var sink = new DeviceClientSecuritySink(client);
+            var sink = new DeviceClientSecuritySink();
             options.MessageSink = sink;
 
             s_module = new SecurityModule(options);
@@ -132,45 +133,70 @@ namespace Esp32Firmware
 #if ASC_COLLECTOR_NETWORK_ACTIVITY_ENABLED
             s_sockets.Flows = s_module.Ipv4Connections;
 #endif
+            s_module.Start();
+
+            byte[] rootCertificates = IoTHubRootCertificates.Create();
+            new Thread(() =>
+            {
+                while (true)
+                {
+                    if (s_client == null || !s_client.IsConnected)
+                    {
+                        // A new client for each attempt: DeviceClient.Open() on the same client builds a
+                        // second MQTT client and token-renewal timer without closing the first, and
+                        // Reconnect() skips the close after a failed Open.
+                        s_module.SetLinkState(false);
+                        Replace(sink, new DeviceClient(settings.HostName, settings.DeviceId, settings.SharedAccessKey, azureCert: rootCertificates));
+                    }
+
+                    Thread.Sleep(10000);
+                }
+            }).Start();
+        }
+
+        private static void Replace(DeviceClientSecuritySink sink, DeviceClient client)
+        {
+            DeviceClient old = s_client;
+            if (old != null)
+            {
+                try
+                {
+                    old.Dispose();
+                }
+                catch (Exception ex)
+                {
+                    Debug.WriteLine("IoT Hub close failed: " + ex.Message);
+                }
+            }
+
+            s_client = client;
+            sink.Client = client;
 
             // The module sends only while the application's link is up.
             client.StatusUpdated += (sender, e) => s_module.SetLinkState(client.IsConnected);
 
             // The azureiotsecurity twin: desired patches as IoT Hub pushes them ($version included).
             client.TwinUpdated += (sender, e) => ApplyTwin(client, e.Twin.ToJson(), false);
-            s_module.Start();
-
-            new Thread(() =>
+            try
             {
-                while (true)
+                client.Open();
+            }
+            catch (Exception ex)
+            {
+                // DeviceClient.Open throws on DNS, socket and TLS failures.
+                Debug.WriteLine("IoT Hub connect failed: " + ex.Message);
+            }
+
+            s_module.SetLinkState(client.IsConnected);
+            if (client.IsConnected)
+            {
+                // The whole desired state after every (re)connect: patches are not pushed while offline.
+                Twin twin = client.GetTwin(new CancellationTokenSource(10000).Token);
+                if (twin != null)
                 {
-                    if (!client.IsConnected)
-                    {
-                        try
-                        {
-                            client.Open();
-                        }
-                        catch (Exception ex)
-                        {
-                            // DeviceClient.Open throws on DNS, socket and TLS failures.
-                            Debug.WriteLine("IoT Hub connect failed: " + ex.Message);
-                        }
-
-                        s_module.SetLinkState(client.IsConnected);
-                        if (client.IsConnected)
-                        {
-                            // The whole desired state after every (re)connect: patches are not pushed while offline.
-                            Twin twin = client.GetTwin(new CancellationTokenSource(10000).Token);
-                            if (twin != null)
-                            {
-                                ApplyTwin(client, "{\"desired\":" + twin.Properties.Desired.ToJson() + "}", true);
-                            }
-                        }
-                    }
-
-                    Thread.Sleep(10000);
+                    ApplyTwin(client, "{\"desired\":" + twin.Properties.Desired.ToJson() + "}", true);
                 }
-            }).Start();
+            }
         }
 
         // Applies a twin document and reports the configuration in force when it changed, or when
@@ -180,9 +206,11 @@ namespace Esp32Firmware
             byte[] utf8 = Encoding.UTF8.GetBytes(json);
             if (s_module.ApplyTwin(utf8, 0, utf8.Length, isFullTwin) || !s_reported)
             {
+                // The module's document as it is: a TwinCollection parsed from it would be
+                // re-serialised by nanoFramework.Json, in another key order and number format.
                 byte[] reported = s_module.GetReportedProperties();
                 s_reported = client.UpdateReportedProperties(
-                    new TwinCollection(Encoding.UTF8.GetString(reported, 0, reported.Length)),
+                    new ReportedPropertiesDocument(Encoding.UTF8.GetString(reported, 0, reported.Length)),
                     new CancellationTokenSource(10000).Token);
             }
         }

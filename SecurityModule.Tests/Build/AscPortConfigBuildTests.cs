@@ -159,6 +159,65 @@ namespace NanoSecurity.Tests.Build
             Assert.Contains(DeviceBuildTests.HeartbeatType, AssemblyMetadata.TypeDefinitions(_sandbox.Dll("Alias")));
         }
 
+        [Theory]
+        [InlineData("SecurityModule/SecurityModule.csproj")]
+        [InlineData("SecurityModule/SecurityModule.nfproj")]
+        [InlineData("targets/nanoFramework/NanoSecurity.Targets.nanoFramework.nfproj")]
+        [InlineData("Samples/Esp32Firmware/Esp32Firmware.nfproj")]
+        public void TheProjectSystemSeesTheSymbolsOfTheFileWithoutRunningATarget(string project)
+        {
+            // -getProperty without -t evaluates the project only, as a design-time evaluation does
+            // (IntelliSense greys out an #if whose symbol is missing here). The expected symbols
+            // come from the constants the build task generated from the same file.
+            _ = _sandbox.Minimal;
+            BuildResult evaluation = IsolatedBuild.RunDotnet(ProjectBuilder.RepoRoot, new[]
+            {
+                "msbuild", project, "-nologo", "-getProperty:DefineConstants", "-p:AscPortConfig=" + _sandbox.MinimalConfig,
+            });
+            Assert.True(evaluation.Succeeded, evaluation.ToString());
+
+            var evaluated = new SortedSet<string>(
+                evaluation.Output.Trim().Split(';').Where(s => s.StartsWith("ASC_", StringComparison.Ordinal)).Select(PascalCase),
+                StringComparer.Ordinal);
+            var generated = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (string line in File.ReadAllLines(_sandbox.MinimalGeneratedSource))
+            {
+                string trimmed = line.Trim();
+                if (trimmed.StartsWith("internal const bool ", StringComparison.Ordinal) && trimmed.EndsWith(" = true;", StringComparison.Ordinal))
+                {
+                    generated.Add(trimmed.Substring("internal const bool ".Length, trimmed.Length - "internal const bool ".Length - " = true;".Length));
+                }
+            }
+
+            Assert.Contains("CollectorHeartbeatEnabled", generated);
+            Assert.DoesNotContain("CollectorNetworkActivityEnabled", generated);
+            Assert.Equal(string.Join(",", generated), string.Join(",", evaluated));
+        }
+
+        [Fact]
+        public void ABooleanKeyMissingFromTheEvaluationListFailsTheBuild()
+        {
+            string root = Path.Combine(Path.GetTempPath(), "nanosecurity-symbols-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                string project = ProjectBuilder.CopySecurityModule(root);
+                string props = Path.Combine(root, "build", "AscPortConfigSymbols.props");
+                string[] lines = File.ReadAllLines(props);
+                File.WriteAllLines(props, lines.Where(l => !l.Contains(";ASC_DETECTIONS_ALLOW_LOOPBACK<", StringComparison.Ordinal)));
+                Assert.NotEqual(lines.Length, File.ReadAllLines(props).Length);
+
+                BuildResult build = ProjectBuilder.Build(project);
+                _output.WriteLine(build.ToString());
+                Assert.False(build.Succeeded);
+                Assert.Contains("error ASC100:", build.Output);
+                Assert.Contains("ASC_DETECTIONS_ALLOW_LOOPBACK", build.Output);
+            }
+            finally
+            {
+                Directory.Delete(root, true);
+            }
+        }
+
         internal static void AssertError(BuildResult build, string config, int line, string message)
         {
             string expected = config + "(" + line + "): error ASC001: " + message;

@@ -58,6 +58,37 @@ namespace NanoSecurity.Tests.Build
                 import => import.Attribute("Project")!.Value.Replace('\\', '/').EndsWith("build/AscPortConfig.targets", StringComparison.Ordinal));
         }
 
+        [Theory]
+        [MemberData(nameof(Projects))]
+        public void EveryReferenceHasTheFullIdentityOfItsPackageAndEveryPackageIsReferenced(string project)
+        {
+            // As nanoFramework's own projects: name, the package's version as the assembly
+            // version, and nanoFramework's key, so that a mismatched DLL is refused, not bound.
+            string path = Path.Combine(ProjectBuilder.RepoRoot, project);
+            var packages = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (XElement package in XDocument.Load(Path.Combine(Path.GetDirectoryName(path)!, "packages.config")).Descendants("package"))
+            {
+                packages[package.Attribute("id")!.Value] = package.Attribute("version")!.Value;
+            }
+
+            var used = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (XElement reference in XDocument.Load(path).Descendants().Where(e => e.Name.LocalName == "Reference"))
+            {
+                string include = reference.Attribute("Include")!.Value;
+                string hint = reference.Elements().Single(e => e.Name.LocalName == "HintPath").Value.Replace('\\', '/');
+                string folder = hint.Split('/').SkipWhile(p => p != "packages").Skip(1).First();
+                string id = packages.Keys.Single(k => folder == k + "." + packages[k]);
+                used.Add(id);
+
+                string name = include.Split(',')[0];
+                Assert.Equal(name + ", Version=" + packages[id] + ".0, Culture=neutral, PublicKeyToken=c07d481e9758c731", include);
+                Assert.EndsWith("/lib/" + name + ".dll", hint, StringComparison.Ordinal);
+            }
+
+            string[] unused = packages.Keys.Where(k => !used.Contains(k) && k != "Nerdbank.GitVersioning").ToArray();
+            Assert.True(unused.Length == 0, project + ": packages.config lists packages nothing references: " + string.Join(", ", unused));
+        }
+
         [Fact]
         public void TheCiSolutionHasNoDeviceProject()
         {

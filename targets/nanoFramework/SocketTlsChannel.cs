@@ -137,8 +137,15 @@ namespace NanoSecurity.Targets.NanoFramework
             {
                 read = ssl.Read(buffer, offset, count);
             }
-            catch (SocketException e) when (e.ErrorCode == (int)SocketError.TimedOut)
+            catch (SocketException e)
             {
+                // A plain catch and rethrow, not an exception filter: no nanoFramework library uses
+                // filters, so their support in the interpreter is unproven.
+                if (e.ErrorCode != (int)SocketError.TimedOut)
+                {
+                    throw;
+                }
+
                 return 0;
             }
 
