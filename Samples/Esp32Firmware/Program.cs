@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using nanoFramework.Azure.Devices.Client;
@@ -135,7 +136,7 @@ namespace Esp32Firmware
 #endif
             s_module.Start();
 
-            byte[] rootCertificates = IoTHubRootCertificates.Create();
+            X509Certificate rootCertificates = IoTHubRootCertificates.Create();
             new Thread(() =>
             {
                 while (true)
