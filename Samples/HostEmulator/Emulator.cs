@@ -57,8 +57,18 @@ namespace NanoSecurity.HostEmulator
         /// <summary>--duration, if given.</summary>
         public int? DurationSeconds { get; init; }
 
-        /// <summary>Messages the embedded broker accepted; null with an external broker (unknown here).</summary>
-        public int? Delivered => Broker?.Telemetry.Count;
+        /// <summary>
+        /// Distinct messages the embedded broker accepted; null with an external broker (unknown here).
+        /// A message published again after a reconnect has the same bytes, so it counts once here and
+        /// once in <see cref="Duplicates"/>.
+        /// </summary>
+        public int? Delivered => Broker is null ? null : DistinctPayloads(Broker.Telemetry);
+
+        /// <summary>Messages the embedded broker accepted more than once (the extra copies); null with an external broker.</summary>
+        public int? Duplicates => Broker is null ? null : Broker.Telemetry.Count - DistinctPayloads(Broker.Telemetry);
+
+        private static int DistinctPayloads(IReadOnlyList<AcceptedPublish> telemetry)
+            => telemetry.Select(p => Convert.ToBase64String(p.Payload)).Distinct(StringComparer.Ordinal).Count();
 
         /// <summary>The compiled-in configuration, as one line.</summary>
         public static string BuildInfo =>
@@ -231,8 +241,7 @@ namespace NanoSecurity.HostEmulator
                 module.Stop();
                 recorder.Complete();
                 twin?.Stop();
-                int? delivered = broker?.Telemetry.Count;
-                return Summarize(context, settings, delivered);
+                return Summarize(context, settings, context.Delivered, context.Duplicates);
             }
             catch (StartupException e)
             {
@@ -359,7 +368,7 @@ namespace NanoSecurity.HostEmulator
             }
         }
 
-        private static int Summarize(EmulatorContext context, EmulatorSettings settings, int? delivered)
+        private static int Summarize(EmulatorContext context, EmulatorSettings settings, int? delivered, int? duplicates)
         {
             IReadOnlyList<DecodedMessage> messages = context.Recorder.Messages;
             MessageTotals totals = MessageTotals.Of(messages);
@@ -377,7 +386,8 @@ namespace NanoSecurity.HostEmulator
             if (delivered != null)
             {
                 lines.Add($"delivered: {delivered} of {totals.Messages} accepted by the embedded broker under IoT Hub's rules"
-                    + (totals.Messages > delivered ? " (the rest were still queued when the run ended)" : string.Empty));
+                    + (totals.Messages > delivered ? " (the rest were still queued when the run ended)" : string.Empty)
+                    + (duplicates > 0 ? $", {Count(duplicates.Value, "duplicate")} (published again after a lost PUBACK)" : ", no duplicate"));
             }
             else
             {

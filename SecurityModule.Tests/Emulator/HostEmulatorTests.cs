@@ -45,6 +45,9 @@ namespace NanoSecurity.Tests.Emulator
             Assert.True(delivered.Success, run.ToString());
             Assert.True(int.Parse(delivered.Groups[1].Value) >= 1, run.ToString());
 
+            // A clean run over loopback loses no PUBACK, so no message arrives twice.
+            Assert.True(delivered.Value.Length > 0 && Regex.IsMatch(run.StandardOutput, @"delivered: [^\n]*, no duplicate\r?\n"), Regex.Match(run.StandardOutput, @"delivered: [^\n]*").Value);
+
             IReadOnlyList<byte[]> messages = EmulatorRun.ReadMessages(output.Path);
             Assert.Equal(int.Parse(delivered.Groups[2].Value), messages.Count);
             foreach (byte[] message in messages)
