@@ -23,7 +23,7 @@ namespace NanoSecurity.Tests.Build
         [Fact]
         public void AgentVersionIsTheVersion()
         {
-            Assert.Equal(Version, SecurityModule.AgentVersion);
+            Assert.Equal(SecurityModule.AgentVersion, Version);
         }
 
         [Fact]
