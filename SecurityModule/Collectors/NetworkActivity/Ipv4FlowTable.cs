@@ -31,10 +31,10 @@ namespace NanoSecurity
         /// <summary>Hash of a flow key; direction is not part of the key.</summary>
         internal static uint Hash(TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort)
         {
-            uint hash = Mix((uint)protocol, localAddress);
-            hash = Mix(hash, remoteAddress);
-            hash = Mix(hash, ((uint)localPort << 16) | remotePort);
-            return Finish(hash);
+            return Finish((uint)protocol
+                + (localAddress * Spread0)
+                + (remoteAddress * Spread1)
+                + ((((uint)localPort << 16) | remotePort) * Spread2));
         }
 
         /// <summary>

@@ -58,12 +58,13 @@ namespace NanoSecurity
             }
 
             // ff00::/8 is multicast.
-            if (!Accepts(direction, protocol, localAddress[localOffset] == MulticastPrefix, bytes))
+            if (!Accepts(direction, protocol, localAddress[localOffset] == MulticastPrefix ? 1 : 0, bytes))
             {
                 return false;
             }
 
-            lock (Sync)
+            Enter();
+            try
             {
                 var table = (Ipv6FlowTable)TableForRecord();
                 if (table == null)
@@ -81,6 +82,10 @@ namespace NanoSecurity
                 }
 #endif
                 return counted;
+            }
+            finally
+            {
+                Exit();
             }
         }
 
