@@ -128,25 +128,17 @@ namespace NanoSecurity
             return hash % ((uint)bucketCount * 32);
         }
 
-        // Odd multipliers (from xxHash32 and MurmurHash3), one per word of a key. A hash is the sum
-        // of the key's words times them, spread by Finish: keys that differ in one word never sum
-        // the same (an odd multiplier is invertible modulo 2^32), and the multiplies do not depend
-        // on each other, so they overlap on a CPU and are one IL instruction each on nanoCLR,
-        // where the MurmurHash3 round this replaces was a call of about twenty.
-        private protected const uint Spread0 = 0x9E3779B1;
-        private protected const uint Spread1 = 0x85EBCA77;
-        private protected const uint Spread2 = 0xC2B2AE3D;
-        private protected const uint Spread3 = 0x27D4EB2F;
-        private protected const uint Spread4 = 0x165667B1;
-        private protected const uint Spread5 = 0xCC9E2D51;
-        private protected const uint Spread6 = 0x1B873593;
-        private protected const uint Spread7 = 0x85EBCA6B;
-        private protected const uint Spread8 = 0xC2B2AE35;
-
         /// <summary>
         /// Spreads every input bit over the whole hash (MurmurHash3 finalizer), so that taking it
         /// modulo the bucket count uses all of the key.
         /// </summary>
+        /// <remarks>
+        /// The families hash a key as the sum of its words times odd multipliers, one per word,
+        /// then spread it with this. Keys that differ in one word never sum the same (an odd
+        /// multiplier is invertible modulo the word size), and the multiplies do not depend on
+        /// each other: they overlap on a CPU, and on nanoCLR each is one IL instruction where
+        /// the MurmurHash3 round per word used before was a call of about twenty.
+        /// </remarks>
         internal static uint Finish(uint hash)
         {
             hash ^= hash >> 16;

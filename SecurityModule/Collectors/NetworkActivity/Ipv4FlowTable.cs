@@ -6,6 +6,11 @@ namespace NanoSecurity
     /// </summary>
     internal sealed class Ipv4FlowTable : FlowTable
     {
+        // Odd multipliers of the key's words (xxHash32's primes), see FlowTable.Finish.
+        private const uint LocalFactor = 0x9E3779B1;
+        private const uint RemoteFactor = 0x85EBCA77;
+        private const uint PortsFactor = 0xC2B2AE3D;
+
         private readonly uint[] _localAddresses;
         private readonly uint[] _remoteAddresses;
 
@@ -32,9 +37,9 @@ namespace NanoSecurity
         internal static uint Hash(TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort)
         {
             return Finish((uint)protocol
-                + (localAddress * Spread0)
-                + (remoteAddress * Spread1)
-                + ((((uint)localPort << 16) | remotePort) * Spread2));
+                + (localAddress * LocalFactor)
+                + (remoteAddress * RemoteFactor)
+                + ((((uint)localPort << 16) | remotePort) * PortsFactor));
         }
 
         /// <summary>
