@@ -32,8 +32,9 @@ namespace NanoSecurity
         // Refused flows past the budget: flows that share a fingerprint bit count once. 32 bits
         // per bucket of the capacity keep collisions rare for the cost of one int per bucket.
         private readonly int[] _refused;
-        private readonly ushort[] _localPorts;
-        private readonly ushort[] _remotePorts;
+        // Both ports of a key in one word, the local one in the high half: one load and one
+        // compare per lookup.
+        private readonly uint[] _ports;
         private readonly TransportProtocol[] _protocols;
         private readonly FlowDirection[] _directions;
         private readonly ulong[] _bytesIn;
@@ -58,8 +59,7 @@ namespace NanoSecurity
             _heads = new int[BucketCount(keys)];
             _next = new int[keys];
             _refused = new int[BucketCount(capacity)];
-            _localPorts = new ushort[keys];
-            _remotePorts = new ushort[keys];
+            _ports = new uint[keys];
             _protocols = new TransportProtocol[keys];
             _directions = new FlowDirection[capacity];
             _bytesIn = new ulong[capacity];
@@ -87,10 +87,10 @@ namespace NanoSecurity
         internal long DroppedPackets => _droppedPackets;
 
         /// <summary>Local port of flow <paramref name="i"/>.</summary>
-        internal ushort LocalPort(int i) => _localPorts[i];
+        internal ushort LocalPort(int i) => (ushort)(_ports[i] >> 16);
 
         /// <summary>Remote port of flow <paramref name="i"/>.</summary>
-        internal ushort RemotePort(int i) => _remotePorts[i];
+        internal ushort RemotePort(int i) => (ushort)_ports[i];
 
         /// <summary>Transport protocol of flow <paramref name="i"/>.</summary>
         internal TransportProtocol Protocol(int i) => _protocols[i];
@@ -185,10 +185,16 @@ namespace NanoSecurity
             return _next[i];
         }
 
-        /// <summary>True when flow <paramref name="i"/> has these ports and protocol (the family's addresses are compared by the caller).</summary>
-        private protected bool HasEnds(int i, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        /// <summary>Both ports as one key word, the way the table stores them.</summary>
+        internal static uint Ports(ushort localPort, ushort remotePort)
         {
-            return _localPorts[i] == localPort && _remotePorts[i] == remotePort && _protocols[i] == protocol;
+            return ((uint)localPort << 16) | remotePort;
+        }
+
+        /// <summary>True when flow <paramref name="i"/> has these <see cref="Ports"/> and protocol (the family's addresses are compared by the caller).</summary>
+        private protected bool HasEnds(int i, TransportProtocol protocol, uint ports)
+        {
+            return _ports[i] == ports && _protocols[i] == protocol;
         }
 
         /// <summary>
@@ -201,7 +207,7 @@ namespace NanoSecurity
         /// Callers look the flow up before claiming, so known flows keep counting once the table
         /// is full; ThreadX claimed first and so lost them.
         /// </remarks>
-        private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, uint ports)
         {
             int i = _count;
             if (i != _capacity)
@@ -223,8 +229,7 @@ namespace NanoSecurity
                 return End;
             }
 
-            _localPorts[i] = localPort;
-            _remotePorts[i] = remotePort;
+            _ports[i] = ports;
             _protocols[i] = protocol;
             uint bucket = hash % (uint)_heads.Length;
             _next[i] = _heads[bucket];

@@ -36,10 +36,7 @@ namespace NanoSecurity
         /// <summary>Hash of a flow key; direction is not part of the key.</summary>
         internal static uint Hash(TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort)
         {
-            return Finish((uint)protocol
-                + (localAddress * LocalFactor)
-                + (remoteAddress * RemoteFactor)
-                + ((((uint)localPort << 16) | remotePort) * PortsFactor));
+            return Hash(protocol, localAddress, remoteAddress, Ports(localPort, remotePort));
         }
 
         /// <summary>
@@ -48,10 +45,11 @@ namespace NanoSecurity
         /// </summary>
         internal bool Record(FlowDirection direction, TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort, int bytes)
         {
-            uint hash = Hash(protocol, localAddress, localPort, remoteAddress, remotePort);
+            uint ports = Ports(localPort, remotePort);
+            uint hash = Hash(protocol, localAddress, remoteAddress, ports);
             int i = First(hash);
             while (i != End
-                && !(HasEnds(i, protocol, localPort, remotePort)
+                && !(HasEnds(i, protocol, ports)
                     && _localAddresses[i] == localAddress
                     && _remoteAddresses[i] == remoteAddress))
             {
@@ -60,7 +58,7 @@ namespace NanoSecurity
 
             if (i == End)
             {
-                i = Claim(hash, direction, protocol, localPort, remotePort);
+                i = Claim(hash, direction, protocol, ports);
                 if (i == End)
                 {
                     return false;
@@ -71,6 +69,11 @@ namespace NanoSecurity
             }
 
             return AddPacket(i, direction, bytes);
+        }
+
+        private static uint Hash(TransportProtocol protocol, uint localAddress, uint remoteAddress, uint ports)
+        {
+            return Finish((uint)protocol + (localAddress * LocalFactor) + (remoteAddress * RemoteFactor) + (ports * PortsFactor));
         }
     }
 }

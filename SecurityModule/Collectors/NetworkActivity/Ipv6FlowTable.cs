@@ -72,8 +72,9 @@ namespace NanoSecurity
             bool little = LittleEndian;
             return HashRead(
                 protocol,
-                AsRead(local0, local1, little), AsRead(local2, local3, little), localPort,
-                AsRead(remote0, remote1, little), AsRead(remote2, remote3, little), remotePort);
+                AsRead(local0, local1, little), AsRead(local2, local3, little),
+                AsRead(remote0, remote1, little), AsRead(remote2, remote3, little),
+                Ports(localPort, remotePort));
         }
 
         /// <summary>
@@ -87,7 +88,8 @@ namespace NanoSecurity
             ulong localLow = System.BitConverter.ToUInt64(localAddress, localOffset + 8);
             ulong remoteHigh = System.BitConverter.ToUInt64(remoteAddress, remoteOffset);
             ulong remoteLow = System.BitConverter.ToUInt64(remoteAddress, remoteOffset + 8);
-            uint hash = HashRead(protocol, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort);
+            uint ports = Ports(localPort, remotePort);
+            uint hash = HashRead(protocol, localHigh, localLow, remoteHigh, remoteLow, ports);
 
             ulong[] addresses = _addresses;
             int i = First(hash);
@@ -96,7 +98,7 @@ namespace NanoSecurity
                 // Ports and the low (interface) halves differ most between flows, so comparing
                 // them first rejects a chained neighbour soonest.
                 int w = i * WordsPerFlow;
-                if (HasEnds(i, protocol, localPort, remotePort)
+                if (HasEnds(i, protocol, ports)
                     && addresses[w + 3] == remoteLow
                     && addresses[w + 1] == localLow
                     && addresses[w + 2] == remoteHigh
@@ -110,7 +112,7 @@ namespace NanoSecurity
 
             if (i == End)
             {
-                i = Claim(hash, direction, protocol, localPort, remotePort);
+                i = Claim(hash, direction, protocol, ports);
                 if (i == End)
                 {
                     return false;
@@ -127,12 +129,12 @@ namespace NanoSecurity
         }
 
         /// <summary>Hash of a key whose address halves are as <see cref="System.BitConverter"/> read them.</summary>
-        private static uint HashRead(TransportProtocol protocol, ulong localHigh, ulong localLow, ushort localPort, ulong remoteHigh, ulong remoteLow, ushort remotePort)
+        private static uint HashRead(TransportProtocol protocol, ulong localHigh, ulong localLow, ulong remoteHigh, ulong remoteLow, uint ports)
         {
             ulong sum = (ulong)protocol
                 + (localHigh * LocalHighFactor) + (localLow * LocalLowFactor)
                 + (remoteHigh * RemoteHighFactor) + (remoteLow * RemoteLowFactor)
-                + ((((ulong)localPort << 16) | remotePort) * PortsFactor);
+                + (ports * PortsFactor);
             return Finish((uint)sum ^ (uint)(sum >> 32));
         }
 
