@@ -173,10 +173,16 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>First flow of the chain for a finished hash, or <see cref="End"/>.</summary>
-        private protected int First(uint hash)
+        /// <summary>Bucket of a finished hash: computed once per packet, as it costs a division.</summary>
+        private protected uint Bucket(uint hash)
         {
-            return _heads[hash % (uint)_heads.Length];
+            return hash % (uint)_heads.Length;
+        }
+
+        /// <summary>First flow of the chain of a <see cref="Bucket"/>, or <see cref="End"/>.</summary>
+        private protected int First(uint bucket)
+        {
+            return _heads[bucket];
         }
 
         /// <summary>Flow after <paramref name="i"/> in its chain, or <see cref="End"/>.</summary>
@@ -198,30 +204,42 @@ namespace NanoSecurity
         }
 
         /// <summary>
-        /// Stores a new flow's key and chains it under its hash; the caller then stores its
-        /// addresses and calls <see cref="AddPacket"/>. When the table is full the key goes to the
-        /// refused flows kept (counted once, its packets as dropped), or, past the budget, its
-        /// packet is counted as dropped here and <see cref="End"/> returned.
+        /// Stores a new flow's key, chains it in its bucket and counts its first packet; the
+        /// caller then stores its addresses. Returns the flow's index. When the table is full the
+        /// key goes to the refused flows kept (counted once, its packet as dropped), or, past the
+        /// budget, its packet is counted as dropped here and <see cref="End"/> returned; either
+        /// way <see cref="IsStored"/> is then false.
         /// </summary>
         /// <remarks>
         /// Callers look the flow up before claiming, so known flows keep counting once the table
         /// is full; ThreadX claimed first and so lost them.
         /// </remarks>
-        private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, uint ports)
+        private protected int Claim(uint hash, uint bucket, FlowDirection direction, TransportProtocol protocol, uint ports, int bytes)
         {
             int i = _count;
             if (i != _capacity)
             {
+                // The totals start at this packet: no zeroing first, no read back.
                 _count = i + 1;
                 _directions[i] = direction;
-                _bytesIn[i] = 0;
-                _bytesOut[i] = 0;
-                _hitCounts[i] = 0;
+                if (direction == FlowDirection.In)
+                {
+                    _bytesIn[i] = (ulong)bytes;
+                    _bytesOut[i] = 0;
+                }
+                else
+                {
+                    _bytesIn[i] = 0;
+                    _bytesOut[i] = (ulong)bytes;
+                }
+
+                _hitCounts[i] = 1;
             }
             else if (_refusedKept != _refusedBudget)
             {
                 i += _refusedKept++;
                 _droppedFlows++;
+                _droppedPackets++;
             }
             else
             {
@@ -231,10 +249,15 @@ namespace NanoSecurity
 
             _ports[i] = ports;
             _protocols[i] = protocol;
-            uint bucket = hash % (uint)_heads.Length;
             _next[i] = _heads[bucket];
             _heads[bucket] = i;
             return i;
+        }
+
+        /// <summary>True when flow <paramref name="i"/> is counted, false for a refused flow kept or <see cref="End"/>.</summary>
+        private protected bool IsStored(int i)
+        {
+            return (uint)i < (uint)_capacity;
         }
 
         /// <summary>

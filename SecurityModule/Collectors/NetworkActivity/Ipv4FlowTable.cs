@@ -47,7 +47,8 @@ namespace NanoSecurity
         {
             uint ports = Ports(localPort, remotePort);
             uint hash = Hash(protocol, localAddress, remoteAddress, ports);
-            int i = First(hash);
+            uint bucket = Bucket(hash);
+            int i = First(bucket);
             while (i != End
                 && !(HasEnds(i, protocol, ports)
                     && _localAddresses[i] == localAddress
@@ -58,7 +59,7 @@ namespace NanoSecurity
 
             if (i == End)
             {
-                i = Claim(hash, direction, protocol, ports);
+                i = Claim(hash, bucket, direction, protocol, ports, bytes);
                 if (i == End)
                 {
                     return false;
@@ -66,6 +67,7 @@ namespace NanoSecurity
 
                 _localAddresses[i] = localAddress;
                 _remoteAddresses[i] = remoteAddress;
+                return IsStored(i);
             }
 
             return AddPacket(i, direction, bytes);

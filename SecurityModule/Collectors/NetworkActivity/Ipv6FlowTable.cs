@@ -92,7 +92,8 @@ namespace NanoSecurity
             uint hash = HashRead(protocol, localHigh, localLow, remoteHigh, remoteLow, ports);
 
             ulong[] addresses = _addresses;
-            int i = First(hash);
+            uint bucket = Bucket(hash);
+            int i = First(bucket);
             while (i != End)
             {
                 // Ports and the low (interface) halves differ most between flows, so comparing
@@ -112,7 +113,7 @@ namespace NanoSecurity
 
             if (i == End)
             {
-                i = Claim(hash, direction, protocol, ports);
+                i = Claim(hash, bucket, direction, protocol, ports, bytes);
                 if (i == End)
                 {
                     return false;
@@ -123,6 +124,7 @@ namespace NanoSecurity
                 addresses[w] = localHigh;
                 addresses[w + 1] = localLow;
                 addresses[w + 2] = remoteHigh;
+                return IsStored(i);
             }
 
             return AddPacket(i, direction, bytes);
