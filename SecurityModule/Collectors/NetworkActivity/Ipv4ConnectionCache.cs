@@ -48,7 +48,12 @@ namespace NanoSecurity
                 return false;
             }
 
-            Enter();
+            // Enter(), written out.
+            if (System.Threading.Interlocked.CompareExchange(ref Held, Taken, Free) != Free)
+            {
+                EnterContended();
+            }
+
             try
             {
                 var table = (Ipv4FlowTable)TableForRecord();
@@ -70,7 +75,11 @@ namespace NanoSecurity
             }
             finally
             {
-                Exit();
+                // Exit(), written out.
+                if (System.Threading.Interlocked.Exchange(ref Held, Free) != Taken)
+                {
+                    StepAside();
+                }
             }
         }
 

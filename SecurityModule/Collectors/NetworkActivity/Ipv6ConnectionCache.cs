@@ -63,7 +63,12 @@ namespace NanoSecurity
                 return false;
             }
 
-            Enter();
+            // Enter(), written out.
+            if (System.Threading.Interlocked.CompareExchange(ref Held, Taken, Free) != Free)
+            {
+                EnterContended();
+            }
+
             try
             {
                 var table = (Ipv6FlowTable)TableForRecord();
@@ -85,7 +90,11 @@ namespace NanoSecurity
             }
             finally
             {
-                Exit();
+                // Exit(), written out.
+                if (System.Threading.Interlocked.Exchange(ref Held, Free) != Taken)
+                {
+                    StepAside();
+                }
             }
         }
 

@@ -88,12 +88,12 @@ namespace NanoSecurity
             ulong localLow = System.BitConverter.ToUInt64(localAddress, localOffset + 8);
             ulong remoteHigh = System.BitConverter.ToUInt64(remoteAddress, remoteOffset);
             ulong remoteLow = System.BitConverter.ToUInt64(remoteAddress, remoteOffset + 8);
-            uint ports = Ports(localPort, remotePort);
+            // Ports(localPort, remotePort), written out: on nanoCLR a call costs more.
+            uint ports = ((uint)localPort << 16) | remotePort;
             uint hash = HashRead(protocol, localHigh, localLow, remoteHigh, remoteLow, ports);
 
             ulong[] addresses = _addresses;
-            uint bucket = Bucket(hash);
-            int i = First(bucket);
+            int i = First(hash, out uint bucket);
             while (i != End)
             {
                 // Ports and the low (interface) halves differ most between flows, so comparing
