@@ -173,13 +173,15 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>
-        /// First flow of the chain for a finished hash, or <see cref="End"/>, and the hash's
-        /// bucket, which a claim needs again: it costs a division.
-        /// </summary>
-        private protected int First(uint hash, out uint bucket)
+        /// <summary>Bucket of a finished hash: computed once per packet, as it costs a division.</summary>
+        private protected uint Bucket(uint hash)
         {
-            bucket = hash % (uint)_heads.Length;
+            return hash % (uint)_heads.Length;
+        }
+
+        /// <summary>First flow of the chain of a <see cref="Bucket"/>, or <see cref="End"/>.</summary>
+        private protected int First(uint bucket)
+        {
             return _heads[bucket];
         }
 

@@ -48,7 +48,8 @@ namespace NanoSecurity
             // Ports(localPort, remotePort), written out: on nanoCLR a call costs more.
             uint ports = ((uint)localPort << 16) | remotePort;
             uint hash = Hash(protocol, localAddress, remoteAddress, ports);
-            int i = First(hash, out uint bucket);
+            uint bucket = Bucket(hash);
+            int i = First(bucket);
             while (i != End
                 && !(HasEnds(i, protocol, ports)
                     && _localAddresses[i] == localAddress

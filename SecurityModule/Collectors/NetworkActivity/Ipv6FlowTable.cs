@@ -93,7 +93,8 @@ namespace NanoSecurity
             uint hash = HashRead(protocol, localHigh, localLow, remoteHigh, remoteLow, ports);
 
             ulong[] addresses = _addresses;
-            int i = First(hash, out uint bucket);
+            uint bucket = Bucket(hash);
+            int i = First(bucket);
             while (i != End)
             {
                 // Ports and the low (interface) halves differ most between flows, so comparing
