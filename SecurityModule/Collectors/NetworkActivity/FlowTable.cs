@@ -135,7 +135,8 @@ namespace NanoSecurity
         /// <remarks>
         /// The families hash a key as the sum of its words times odd multipliers, one per word,
         /// then spread it with this. Keys that differ in one word never sum the same (an odd
-        /// multiplier is invertible modulo the word size), and the multiplies do not depend on
+        /// multiplier is invertible modulo the word size; IPv6 then folds its 64-bit sum to 32
+        /// bits), and the multiplies do not depend on
         /// each other: they overlap on a CPU, and on nanoCLR each is one IL instruction where
         /// the MurmurHash3 round per word used before was a call of about twenty.
         /// </remarks>
