@@ -32,8 +32,9 @@ namespace NanoSecurity
         // Refused flows past the budget: flows that share a fingerprint bit count once. 32 bits
         // per bucket of the capacity keep collisions rare for the cost of one int per bucket.
         private readonly int[] _refused;
-        private readonly ushort[] _localPorts;
-        private readonly ushort[] _remotePorts;
+        // Both ports of a key in one word, the local one in the high half: one load and one
+        // compare per lookup.
+        private readonly uint[] _ports;
         private readonly TransportProtocol[] _protocols;
         private readonly FlowDirection[] _directions;
         private readonly ulong[] _bytesIn;
@@ -58,8 +59,7 @@ namespace NanoSecurity
             _heads = new int[BucketCount(keys)];
             _next = new int[keys];
             _refused = new int[BucketCount(capacity)];
-            _localPorts = new ushort[keys];
-            _remotePorts = new ushort[keys];
+            _ports = new uint[keys];
             _protocols = new TransportProtocol[keys];
             _directions = new FlowDirection[capacity];
             _bytesIn = new ulong[capacity];
@@ -87,10 +87,10 @@ namespace NanoSecurity
         internal long DroppedPackets => _droppedPackets;
 
         /// <summary>Local port of flow <paramref name="i"/>.</summary>
-        internal ushort LocalPort(int i) => _localPorts[i];
+        internal ushort LocalPort(int i) => (ushort)(_ports[i] >> 16);
 
         /// <summary>Remote port of flow <paramref name="i"/>.</summary>
-        internal ushort RemotePort(int i) => _remotePorts[i];
+        internal ushort RemotePort(int i) => (ushort)_ports[i];
 
         /// <summary>Transport protocol of flow <paramref name="i"/>.</summary>
         internal TransportProtocol Protocol(int i) => _protocols[i];
@@ -128,21 +128,18 @@ namespace NanoSecurity
             return hash % ((uint)bucketCount * 32);
         }
 
-        /// <summary>Folds one key word into a hash (the MurmurHash3 32-bit round).</summary>
-        internal static uint Mix(uint hash, uint value)
-        {
-            value *= 0xCC9E2D51;
-            value = (value << 15) | (value >> 17);
-            value *= 0x1B873593;
-            hash ^= value;
-            hash = (hash << 13) | (hash >> 19);
-            return hash * 5 + 0xE6546B64;
-        }
-
         /// <summary>
         /// Spreads every input bit over the whole hash (MurmurHash3 finalizer), so that taking it
         /// modulo the bucket count uses all of the key.
         /// </summary>
+        /// <remarks>
+        /// The families hash a key as the sum of its words times odd multipliers, one per word,
+        /// then spread it with this. Keys that differ in one word never sum the same (an odd
+        /// multiplier is invertible modulo the word size; IPv6 then folds its 64-bit sum to 32
+        /// bits), and the multiplies do not depend on
+        /// each other: they overlap on a CPU, and on nanoCLR each is one IL instruction where
+        /// the MurmurHash3 round per word used before was a call of about twenty.
+        /// </remarks>
         internal static uint Finish(uint hash)
         {
             hash ^= hash >> 16;
@@ -177,10 +174,16 @@ namespace NanoSecurity
             }
         }
 
-        /// <summary>First flow of the chain for a finished hash, or <see cref="End"/>.</summary>
-        private protected int First(uint hash)
+        /// <summary>Bucket of a finished hash: computed once per packet, as it costs a division.</summary>
+        private protected uint Bucket(uint hash)
         {
-            return _heads[hash % (uint)_heads.Length];
+            return hash % (uint)_heads.Length;
+        }
+
+        /// <summary>First flow of the chain of a <see cref="Bucket"/>, or <see cref="End"/>.</summary>
+        private protected int First(uint bucket)
+        {
+            return _heads[bucket];
         }
 
         /// <summary>Flow after <paramref name="i"/> in its chain, or <see cref="End"/>.</summary>
@@ -189,37 +192,55 @@ namespace NanoSecurity
             return _next[i];
         }
 
-        /// <summary>True when flow <paramref name="i"/> has these ports and protocol (the family's addresses are compared by the caller).</summary>
-        private protected bool HasEnds(int i, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        /// <summary>Both ports as one key word, the way the table stores them.</summary>
+        internal static uint Ports(ushort localPort, ushort remotePort)
         {
-            return _localPorts[i] == localPort && _remotePorts[i] == remotePort && _protocols[i] == protocol;
+            return ((uint)localPort << 16) | remotePort;
+        }
+
+        /// <summary>True when flow <paramref name="i"/> has these <see cref="Ports"/> and protocol (the family's addresses are compared by the caller).</summary>
+        private protected bool HasEnds(int i, TransportProtocol protocol, uint ports)
+        {
+            return _ports[i] == ports && _protocols[i] == protocol;
         }
 
         /// <summary>
-        /// Stores a new flow's key and chains it under its hash; the caller then stores its
-        /// addresses and calls <see cref="AddPacket"/>. When the table is full the key goes to the
-        /// refused flows kept (counted once, its packets as dropped), or, past the budget, its
-        /// packet is counted as dropped here and <see cref="End"/> returned.
+        /// Stores a new flow's key, chains it in its bucket and counts its first packet; the
+        /// caller then stores its addresses. Returns the flow's index. When the table is full the
+        /// key goes to the refused flows kept (counted once, its packet as dropped), or, past the
+        /// budget, its packet is counted as dropped here and <see cref="End"/> returned; either
+        /// way <see cref="IsStored"/> is then false.
         /// </summary>
         /// <remarks>
         /// Callers look the flow up before claiming, so known flows keep counting once the table
         /// is full; ThreadX claimed first and so lost them.
         /// </remarks>
-        private protected int Claim(uint hash, FlowDirection direction, TransportProtocol protocol, ushort localPort, ushort remotePort)
+        private protected int Claim(uint hash, uint bucket, FlowDirection direction, TransportProtocol protocol, uint ports, int bytes)
         {
             int i = _count;
             if (i != _capacity)
             {
+                // The totals start at this packet: no zeroing first, no read back.
                 _count = i + 1;
                 _directions[i] = direction;
-                _bytesIn[i] = 0;
-                _bytesOut[i] = 0;
-                _hitCounts[i] = 0;
+                if (direction == FlowDirection.In)
+                {
+                    _bytesIn[i] = (ulong)bytes;
+                    _bytesOut[i] = 0;
+                }
+                else
+                {
+                    _bytesIn[i] = 0;
+                    _bytesOut[i] = (ulong)bytes;
+                }
+
+                _hitCounts[i] = 1;
             }
             else if (_refusedKept != _refusedBudget)
             {
                 i += _refusedKept++;
                 _droppedFlows++;
+                _droppedPackets++;
             }
             else
             {
@@ -227,13 +248,17 @@ namespace NanoSecurity
                 return End;
             }
 
-            _localPorts[i] = localPort;
-            _remotePorts[i] = remotePort;
+            _ports[i] = ports;
             _protocols[i] = protocol;
-            uint bucket = hash % (uint)_heads.Length;
             _next[i] = _heads[bucket];
             _heads[bucket] = i;
             return i;
+        }
+
+        /// <summary>True when flow <paramref name="i"/> is counted, false for a refused flow kept or <see cref="End"/>.</summary>
+        private protected bool IsStored(int i)
+        {
+            return (uint)i < (uint)_capacity;
         }
 
         /// <summary>

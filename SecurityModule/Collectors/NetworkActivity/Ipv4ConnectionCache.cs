@@ -42,13 +42,19 @@ namespace NanoSecurity
         /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="bytes"/> is negative or <paramref name="direction"/> is not defined.</exception>
         public bool Record(FlowDirection direction, TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort, int bytes)
         {
-            bool toGroup = (localAddress & MulticastMask) == MulticastPrefix || localAddress == LimitedBroadcast;
+            int toGroup = (localAddress & MulticastMask) == MulticastPrefix || localAddress == LimitedBroadcast ? 1 : 0;
             if (!Accepts(direction, protocol, toGroup, bytes))
             {
                 return false;
             }
 
-            lock (Sync)
+            // Enter(), written out.
+            if (System.Threading.Interlocked.CompareExchange(ref Held, Taken, Free) != Free)
+            {
+                EnterContended();
+            }
+
+            try
             {
                 var table = (Ipv4FlowTable)TableForRecord();
                 if (table == null)
@@ -66,6 +72,14 @@ namespace NanoSecurity
                 }
 #endif
                 return counted;
+            }
+            finally
+            {
+                // Exit(), written out.
+                if (System.Threading.Interlocked.Exchange(ref Held, Free) != Taken)
+                {
+                    StepAside();
+                }
             }
         }
 

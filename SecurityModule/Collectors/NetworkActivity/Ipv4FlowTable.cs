@@ -6,6 +6,11 @@ namespace NanoSecurity
     /// </summary>
     internal sealed class Ipv4FlowTable : FlowTable
     {
+        // Odd multipliers of the key's words (xxHash32's primes), see FlowTable.Finish.
+        private const uint LocalFactor = 0x9E3779B1;
+        private const uint RemoteFactor = 0x85EBCA77;
+        private const uint PortsFactor = 0xC2B2AE3D;
+
         private readonly uint[] _localAddresses;
         private readonly uint[] _remoteAddresses;
 
@@ -31,10 +36,7 @@ namespace NanoSecurity
         /// <summary>Hash of a flow key; direction is not part of the key.</summary>
         internal static uint Hash(TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort)
         {
-            uint hash = Mix((uint)protocol, localAddress);
-            hash = Mix(hash, remoteAddress);
-            hash = Mix(hash, ((uint)localPort << 16) | remotePort);
-            return Finish(hash);
+            return Hash(protocol, localAddress, remoteAddress, Ports(localPort, remotePort));
         }
 
         /// <summary>
@@ -43,10 +45,13 @@ namespace NanoSecurity
         /// </summary>
         internal bool Record(FlowDirection direction, TransportProtocol protocol, uint localAddress, ushort localPort, uint remoteAddress, ushort remotePort, int bytes)
         {
-            uint hash = Hash(protocol, localAddress, localPort, remoteAddress, remotePort);
-            int i = First(hash);
+            // Ports(localPort, remotePort), written out: on nanoCLR a call costs more.
+            uint ports = ((uint)localPort << 16) | remotePort;
+            uint hash = Hash(protocol, localAddress, remoteAddress, ports);
+            uint bucket = Bucket(hash);
+            int i = First(bucket);
             while (i != End
-                && !(HasEnds(i, protocol, localPort, remotePort)
+                && !(HasEnds(i, protocol, ports)
                     && _localAddresses[i] == localAddress
                     && _remoteAddresses[i] == remoteAddress))
             {
@@ -55,7 +60,7 @@ namespace NanoSecurity
 
             if (i == End)
             {
-                i = Claim(hash, direction, protocol, localPort, remotePort);
+                i = Claim(hash, bucket, direction, protocol, ports, bytes);
                 if (i == End)
                 {
                     return false;
@@ -63,9 +68,15 @@ namespace NanoSecurity
 
                 _localAddresses[i] = localAddress;
                 _remoteAddresses[i] = remoteAddress;
+                return IsStored(i);
             }
 
             return AddPacket(i, direction, bytes);
+        }
+
+        private static uint Hash(TransportProtocol protocol, uint localAddress, uint remoteAddress, uint ports)
+        {
+            return Finish((uint)protocol + (localAddress * LocalFactor) + (remoteAddress * RemoteFactor) + (ports * PortsFactor));
         }
     }
 }

@@ -58,12 +58,18 @@ namespace NanoSecurity
             }
 
             // ff00::/8 is multicast.
-            if (!Accepts(direction, protocol, localAddress[localOffset] == MulticastPrefix, bytes))
+            if (!Accepts(direction, protocol, localAddress[localOffset] == MulticastPrefix ? 1 : 0, bytes))
             {
                 return false;
             }
 
-            lock (Sync)
+            // Enter(), written out.
+            if (System.Threading.Interlocked.CompareExchange(ref Held, Taken, Free) != Free)
+            {
+                EnterContended();
+            }
+
+            try
             {
                 var table = (Ipv6FlowTable)TableForRecord();
                 if (table == null)
@@ -81,6 +87,14 @@ namespace NanoSecurity
                 }
 #endif
                 return counted;
+            }
+            finally
+            {
+                // Exit(), written out.
+                if (System.Threading.Interlocked.Exchange(ref Held, Free) != Taken)
+                {
+                    StepAside();
+                }
             }
         }
 
