@@ -114,7 +114,7 @@ namespace NanoSecurity
         internal void OnNewIpv4Flow(FlowDirection direction, TransportProtocol protocol, ushort localPort, uint remote, ushort remotePort)
         {
             DetectionSettings rules = _settings;
-            if (!rules.Enabled)
+            if (!ChecksNewFlows(rules, direction))
             {
                 return;
             }
@@ -140,7 +140,7 @@ namespace NanoSecurity
         internal void OnNewIpv6Flow(FlowDirection direction, TransportProtocol protocol, ushort localPort, byte[] remote, int offset, ushort remotePort)
         {
             DetectionSettings rules = _settings;
-            if (!rules.Enabled)
+            if (!ChecksNewFlows(rules, direction))
             {
                 return;
             }
@@ -217,6 +217,16 @@ namespace NanoSecurity
                 _scratch.Direction = FlowDirection.In;
                 Queue(DetectionKind.UnexpectedListeningPort, ListeningRule, 1, 0);
             }
+        }
+
+        /// <summary>
+        /// Whether any rule looks at a new flow. Tested before the address is read: the default
+        /// rules (detections on, no list, no scan tracking) then cost the packet path one call.
+        /// </summary>
+        private static bool ChecksNewFlows(DetectionSettings rules, FlowDirection direction)
+        {
+            return rules.Enabled
+                && (rules.DeniedRemoteAddresses.Count > 0 || rules.AllowedRemoteAddresses.Count > 0 || TracksScans(rules, direction));
         }
 
         private static bool TracksScans(DetectionSettings rules, FlowDirection direction)
