@@ -19,6 +19,13 @@ namespace NanoSecurity.DeviceTests
             length = MqttPacketWriter.WritePublish(buffer, "devices/dev-01/messages/events/", payload, 0, payload.Length, 1, 7, true);
             check.Bytes("publish-qos1-dup", "3a25001f646576696365732f6465762d30312f6d657373616765732f6576656e74732f00077b7d", buffer, 0, length);
 
+            // A topic outside the BMP, encoded once and put in front of a payload already in place.
+            byte[] topicName = MqttPacketWriter.EncodeTopicName("t/\uD83D\uDE00/\u00e9");
+            int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topicName, buffer.Length);
+            Array.Copy(payload, 0, buffer, payloadOffset, payload.Length);
+            int start = MqttPacketWriter.WritePublishHeader(buffer, payloadOffset, payload.Length, topicName, 7);
+            check.Bytes("publish-header-in-place-non-bmp-topic", "320f0009742ff09f98802fc3a900077b7d", buffer, start, payloadOffset + payload.Length - start);
+
             length = MqttPacketWriter.WriteSubscribe(buffer, 1, "$iothub/twin/res/#", 0);
             check.Bytes("subscribe", "82170001001224696f746875622f7477696e2f7265732f2300", buffer, 0, length);
             length = MqttPacketWriter.WritePubAck(buffer, 7);

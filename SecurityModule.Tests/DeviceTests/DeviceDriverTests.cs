@@ -32,7 +32,7 @@ namespace NanoSecurity.Tests.DeviceTests
             DeviceTestRunner.Run(output, true);
 
             string[] times = output.Lines.Where(l => l.StartsWith("TIME ", StringComparison.Ordinal)).ToArray();
-            Assert.Equal(5, times.Length);
+            Assert.Equal(7, times.Length);
             Assert.All(times, t => Assert.Matches(@"^TIME [a-z0-9-]+ [0-9]+ ns/[a-z]+ \([0-9]+ runs\)$", t));
         }
 

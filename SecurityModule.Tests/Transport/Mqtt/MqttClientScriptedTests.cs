@@ -183,6 +183,36 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         }
 
         [Fact]
+        public void APublishFromEncodesEachNewTopicAndNeverSendsAStaleOne()
+        {
+            Connect(keepAliveSeconds: 0);
+            _client.PubAckTimeoutMilliseconds = int.MaxValue;
+            _channel.Responder = packet => packet[0] >> 4 == (int)MqttPacketType.Publish
+                ? Hex("4002" + ToHex(packet, packet.Length - 3, 2))
+                : null;
+            string first = "a/b";
+            string second = string.Concat("c/", "\u00e9");
+            string sameTextAsFirst = string.Concat("a/", "b");
+            string[] topics = { first, first, second, sameTextAsFirst, first };
+
+            for (int i = 0; i < topics.Length; i++)
+            {
+                _client.PublishFrom(topics[i], new ArraySource(new byte[] { (byte)i }));
+                _handler.WaitUntil(h => h.Acknowledged.Count == i + 1, "PUBACK " + i);
+            }
+
+            var publishes = _channel.Written(MqttPacketType.Publish);
+            Assert.Equal(topics.Length, publishes.Count);
+            for (int i = 0; i < topics.Length; i++)
+            {
+                var expected = new byte[64];
+                ushort id = (ushort)((publishes[i].Bytes[publishes[i].Bytes.Length - 3] << 8) | publishes[i].Bytes[publishes[i].Bytes.Length - 2]);
+                int length = MqttPacketWriter.WritePublish(expected, topics[i], new byte[] { (byte)i }, 0, 1, 1, id, false);
+                Assert.Equal(ToHex(expected, 0, length), ToHex(publishes[i].Bytes));
+            }
+        }
+
+        [Fact]
         public void APublishFromAnEmptySourceSendsNothing()
         {
             Connect(keepAliveSeconds: 0);

@@ -80,9 +80,10 @@ namespace NanoSecurity.Tests.Transport.Mqtt
             int expectedLength = MqttPacketWriter.WritePublish(expected, topic, payload, 0, count, 1, 0x1234, false);
 
             var buffer = new byte[20_000];
-            int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, buffer.Length);
+            byte[] topicName = MqttPacketWriter.EncodeTopicName(topic);
+            int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topicName, buffer.Length);
             payload.CopyTo(buffer, payloadOffset);
-            int start = MqttPacketWriter.WritePublishHeader(buffer, payloadOffset, count, topic, 0x1234);
+            int start = MqttPacketWriter.WritePublishHeader(buffer, payloadOffset, count, topicName, 0x1234);
 
             Assert.Equal(ToHex(expected, 0, expectedLength), ToHex(buffer, start, payloadOffset + count - start));
         }
@@ -90,9 +91,12 @@ namespace NanoSecurity.Tests.Transport.Mqtt
         [Fact]
         public void APublishHeaderThatDoesNotFitBeforeItsPayloadIsRefused()
         {
-            Assert.Throws<ArgumentException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 5, 2, "a/b", 1));
-            Assert.Throws<ArgumentOutOfRangeException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 20, 2, "a/b", 0));
-            Assert.Throws<ArgumentException>(() => MqttPacketWriter.PublishPayloadOffset("a/+", 100));
+            byte[] topicName = MqttPacketWriter.EncodeTopicName("a/b");
+            Assert.Throws<ArgumentException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 5, 2, topicName, 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MqttPacketWriter.WritePublishHeader(_buffer, 20, 2, topicName, 0));
+            Assert.Throws<ArgumentException>(() => MqttPacketWriter.EncodeTopicName("a/+"));
+            Assert.Throws<ArgumentException>(() => MqttPacketWriter.EncodeTopicName(""));
+            Assert.Throws<ArgumentNullException>(() => MqttPacketWriter.EncodeTopicName(null));
         }
 
         [Fact]

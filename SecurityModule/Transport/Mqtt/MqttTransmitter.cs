@@ -27,6 +27,11 @@ namespace NanoSecurity
         private int _publishStart;
         private int _publishLength;
 
+        // The last topic PublishFrom sent to, and its UTF-8: a publisher's topic is one string
+        // object for its whole life, so it is encoded once (see MqttPacketWriter.EncodeTopicName).
+        private string _lastTopic;
+        private byte[] _lastTopicName;
+
         /// <summary>Creates the write side; its buffers are allocated here, once.</summary>
         /// <param name="channel">The byte stream to the server.</param>
         /// <param name="clock">Clock of the publish and last-write times.</param>
@@ -118,7 +123,14 @@ namespace NanoSecurity
             lock (_writeLock)
             {
                 _state.CheckCanPublishQos1();
-                int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topic, _publishBuffer.Length);
+                if (!ReferenceEquals(topic, _lastTopic))
+                {
+                    _lastTopicName = MqttPacketWriter.EncodeTopicName(topic);
+                    _lastTopic = topic;
+                }
+
+                byte[] topicName = _lastTopicName;
+                int payloadOffset = MqttPacketWriter.PublishPayloadOffset(topicName, _publishBuffer.Length);
                 int count = source.CopyPayload(_publishBuffer, payloadOffset, _publishBuffer.Length - payloadOffset);
                 if (count == 0)
                 {
@@ -126,7 +138,7 @@ namespace NanoSecurity
                 }
 
                 ushort id = _state.NextPacketId();
-                _publishStart = MqttPacketWriter.WritePublishHeader(_publishBuffer, payloadOffset, count, topic, id);
+                _publishStart = MqttPacketWriter.WritePublishHeader(_publishBuffer, payloadOffset, count, topicName, id);
                 _publishLength = payloadOffset + count - _publishStart;
                 SendInFlight(id);
                 return id;
