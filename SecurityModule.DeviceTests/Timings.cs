@@ -98,7 +98,7 @@ namespace NanoSecurity.DeviceTests
         }
 
         /// <summary>
-        /// The IoT Hub telemetry topic (165 characters): walking it, which a publish did three times
+        /// The IoT Hub telemetry topic (160 characters): walking it, which a publish did three times
         /// before the client kept it encoded, against the header a publish now writes.
         /// </summary>
         private static void PublishTopic(Check check)
