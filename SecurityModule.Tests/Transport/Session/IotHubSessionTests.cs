@@ -122,6 +122,9 @@ namespace NanoSecurity.Tests.Transport.Session
             // Stop returned: the message was closed, published and acknowledged before the session ended.
             AcceptedPublish message = Assert.Single(_hub.Broker.Telemetry, p => holdsTheFlow(p));
             SecurityMessageSchema.AssertValid(message.Payload, message.Payload.Length);
+
+            // The connection Stop ended is not a failed one, and no next attempt is announced.
+            Assert.Equal(0, h.Session.FailedAttempts);
         }
 
         [Fact]

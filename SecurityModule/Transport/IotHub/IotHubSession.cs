@@ -279,6 +279,12 @@ namespace NanoSecurity
             _backoff.Connected(_clock.ElapsedMilliseconds);
             Pump();
             CloseConnection();
+            if (!Running)
+            {
+                // Ended by Stop, not by the link: no failure to count, no attempt to announce.
+                return 0;
+            }
+
             return _backoff.Ended(_clock.ElapsedMilliseconds) ? 0 : _backoff.Failed();
         }
 
